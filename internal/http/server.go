@@ -1,0 +1,174 @@
+// Package http serves Senda's JSON API under /api/v1, its OpenAPI document
+// (generated from the handlers' types) and the operational endpoints. Errors
+// are RFC 9457 problem details, localised to the request's language.
+package http
+
+import (
+	"context"
+	"encoding/json"
+	"log/slog"
+	"net/http"
+	"sort"
+	"strings"
+
+	"github.com/danielgtaylor/huma/v2"
+	"github.com/danielgtaylor/huma/v2/adapters/humago"
+	"github.com/prometheus/client_golang/prometheus/promhttp"
+
+	"github.com/senda-platform/senda/internal/access"
+	"github.com/senda-platform/senda/internal/store"
+)
+
+// Route is one registered route and its access rule.
+type Route struct {
+	Method  string
+	Pattern string
+	Rule    access.Rule
+	API     bool
+}
+
+// Server is Senda's HTTP front: API, operations and the web pages mounted by
+// other packages through Handle.
+type Server struct {
+	DB      *store.DB
+	Log     *slog.Logger
+	Version string
+	// TrustProxy honours X-Forwarded-Proto from a load balancer.
+	TrustProxy bool
+
+	mux     *http.ServeMux
+	api     huma.API
+	metrics *Metrics
+	routes  []Route
+}
+
+// Config of a Server.
+type Config struct {
+	DB         *store.DB
+	Log        *slog.Logger
+	Version    string
+	Metrics    *Metrics
+	TrustProxy bool
+}
+
+// New returns a server with the operational and reference routes.
+func New(c Config) *Server {
+	s := &Server{DB: c.DB, Log: c.Log, Version: c.Version, TrustProxy: c.TrustProxy, mux: http.NewServeMux(), metrics: c.Metrics}
+	if s.metrics == nil {
+		s.metrics = NewMetrics(c.DB)
+	}
+	cfg := huma.DefaultConfig("Senda API", c.Version)
+	cfg.Info.Description = "Senda: safe, orderly and lawful migration pathways. Errors are RFC 9457 problem details (application/problem+json) localised to Accept-Language (es, en, ht, pt, fr)."
+	cfg.OpenAPIPath = ""
+	cfg.DocsPath = ""
+	cfg.SchemasPath = ""
+	s.api = humago.New(s.mux, cfg)
+	s.registerOps()
+	s.registerReference()
+	return s
+}
+
+// API returns the huma API for registering operations.
+func (s *Server) API() huma.API { return s.api }
+
+// Metrics returns the server's metrics.
+func (s *Server) Metrics() *Metrics { return s.metrics }
+
+// Routes lists every registered route with its rule.
+func (s *Server) Routes() []Route {
+	out := append([]Route(nil), s.routes...)
+	sort.Slice(out, func(i, j int) bool {
+		if out[i].Pattern != out[j].Pattern {
+			return out[i].Pattern < out[j].Pattern
+		}
+		return out[i].Method < out[j].Method
+	})
+	return out
+}
+
+// Handle registers a non-API route ("GET /path") with its access rule.
+func (s *Server) Handle(pattern string, rule access.Rule, h http.Handler) {
+	method, path, _ := strings.Cut(pattern, " ")
+	s.routes = append(s.routes, Route{Method: method, Pattern: path, Rule: rule})
+	s.mux.Handle(pattern, h)
+}
+
+// Register adds an API operation with its access rule.
+func Register[I, O any](s *Server, rule access.Rule, op huma.Operation, h func(context.Context, *I) (*O, error)) {
+	s.routes = append(s.routes, Route{Method: op.Method, Pattern: op.Path, Rule: rule, API: true})
+	if op.Metadata == nil {
+		op.Metadata = map[string]any{}
+	}
+	op.Metadata["access"] = rule
+	huma.Register(s.api, op, h)
+}
+
+// Handler returns the whole server behind its middleware.
+func (s *Server) Handler() http.Handler {
+	return s.middleware(s.mux)
+}
+
+// OpenAPI returns the generated OpenAPI 3.1 document as JSON.
+func (s *Server) OpenAPI() ([]byte, error) {
+	return json.MarshalIndent(s.api.OpenAPI(), "", "  ")
+}
+
+func (s *Server) registerOps() {
+	s.Handle("GET /healthz", access.Public, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "text/plain; charset=utf-8")
+		w.Write([]byte("ok\n"))
+	}))
+	s.Handle("GET /readyz", access.Public, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "text/plain; charset=utf-8")
+		w.Header().Set("Cache-Control", "no-store")
+		if err := s.DB.Ping(r.Context()); err != nil {
+			w.WriteHeader(http.StatusServiceUnavailable)
+			w.Write([]byte("database unreachable\n"))
+			return
+		}
+		if err := s.DB.CheckSchema(r.Context()); err != nil {
+			w.WriteHeader(http.StatusServiceUnavailable)
+			w.Write([]byte("database not migrated to this version\n"))
+			return
+		}
+		w.Write([]byte("ready\n"))
+	}))
+	s.Handle("GET /metrics", access.Public, promhttp.HandlerFor(s.metrics.Registry, promhttp.HandlerOpts{}))
+	s.Handle("GET /api/openapi.json", access.Public, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		b, err := s.OpenAPI()
+		if err != nil {
+			writeProblem(w, r, NewProblem(r.Context(), Lang(r.Context()), 500))
+			return
+		}
+		w.Header().Set("Content-Type", "application/openapi+json")
+		w.Write(b)
+	}))
+	s.Handle("GET /api/docs", access.Public, http.HandlerFunc(s.docs))
+	// Anything else under /api is a problem document, not a web page.
+	s.Handle("/api/", access.Public, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		writeProblem(w, r, NewProblem(r.Context(), Lang(r.Context()), http.StatusNotFound))
+	}))
+	type versionOut struct {
+		Body struct {
+			Version          string `json:"version" doc:"Senda's version"`
+			ReferenceVersion string `json:"reference_version" doc:"Version of the reference data"`
+		}
+	}
+	Register(s, access.Public, huma.Operation{OperationID: "get-version", Method: "GET", Path: "/api/v1/version", Summary: "Senda's version", Tags: []string{"Operations"}},
+		func(ctx context.Context, _ *struct{}) (*versionOut, error) {
+			out := &versionOut{}
+			out.Body.Version = s.Version
+			out.Body.ReferenceVersion = referenceVersion
+			return out, nil
+		})
+}
+
+func writeProblem(w http.ResponseWriter, r *http.Request, p *Problem) {
+	p.Instance = r.URL.Path
+	for k, v := range p.headers {
+		w.Header()[k] = v
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(p.Status)
+	json.NewEncoder(w).Encode(p)
+}
