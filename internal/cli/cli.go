@@ -67,6 +67,7 @@ func commands() []command {
 			fmt.Fprintln(env.Stdout, "senda", version())
 			return nil
 		}},
+		{"openapi", "openapi", "print the OpenAPI 3.1 document of the API", runOpenAPI},
 		{"outbox", "outbox list [--limit N] [--data DIR | --database-url URL]", "list recent outgoing messages (operators only)", runOutbox},
 	}
 }

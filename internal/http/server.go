@@ -58,6 +58,7 @@ func New(c Config) *Server {
 		s.metrics = NewMetrics(c.DB)
 	}
 	cfg := huma.DefaultConfig("Senda API", c.Version)
+	cfg.Info.License = &huma.License{Name: "Apache-2.0", Identifier: "Apache-2.0"}
 	cfg.Info.Description = "Senda: safe, orderly and lawful migration pathways. Errors are RFC 9457 problem details (application/problem+json) localised to Accept-Language (es, en, ht, pt, fr)."
 	cfg.OpenAPIPath = ""
 	cfg.DocsPath = ""
@@ -100,6 +101,16 @@ func Register[I, O any](s *Server, rule access.Rule, op huma.Operation, h func(c
 		op.Metadata = map[string]any{}
 	}
 	op.Metadata["access"] = rule
+	if len(op.Errors) == 0 {
+		// Every operation may answer with these problems.
+		op.Errors = []int{http.StatusUnprocessableEntity, http.StatusTooManyRequests, http.StatusInternalServerError}
+		if !rule.Public {
+			op.Errors = append(op.Errors, http.StatusUnauthorized, http.StatusForbidden)
+		}
+		if strings.Contains(op.Path, "{") {
+			op.Errors = append(op.Errors, http.StatusNotFound)
+		}
+	}
 	huma.Register(s.api, op, h)
 }
 
