@@ -19,7 +19,11 @@ const (
 	CodeConflict    Code = "conflict"
 	CodeForbidden   Code = "forbidden"
 	CodeUnavailable Code = "unavailable"
-	CodeInternal    Code = "internal"
+	// CodeUnauthorized: the caller must sign in (or its credentials are wrong).
+	CodeUnauthorized Code = "unauthorized"
+	// CodeTooMany: too many attempts; Args["retry_after"] gives seconds.
+	CodeTooMany  Code = "too_many_requests"
+	CodeInternal Code = "internal"
 )
 
 // FieldError names one input field that needs fixing. Key is a message

@@ -15,10 +15,9 @@
 package draw
 
 import (
-	"bytes"
 	"crypto/sha256"
+	"encoding/binary"
 	"encoding/hex"
-	"errors"
 	"fmt"
 	"slices"
 	"strconv"
@@ -48,7 +47,9 @@ const (
 // computed, its outcome. It holds no personal data.
 //
 // Times are instants; they are written in UTC as YYYY-MM-DDTHH:MM:SSZ and
-// must be whole seconds.
+// must be whole seconds. Decode gives a missing priority_share_bp its
+// default; in a Record built in Go, PriorityShareBP 0 means no priority
+// phase.
 type Record struct {
 	Format          string       `json:"format"`
 	ServiceDate     string       `json:"service_date"`
@@ -106,19 +107,19 @@ func Commitment(seed []byte) string {
 // "id|size|registered_at|pref1,pref2,...\n" per request, sorted by id as
 // bytes, registered_at in UTC as YYYY-MM-DDTHH:MM:SSZ.
 func RequestsRoot(reqs []Request) string {
-	sorted := make([]*Request, len(reqs))
-	for i := range reqs {
-		sorted[i] = &reqs[i]
-	}
-	slices.SortStableFunc(sorted, func(a, b *Request) int { return strings.Compare(a.ID, b.ID) })
+	return requestsRoot(reqs, idOrder(reqs))
+}
+
+func requestsRoot(reqs []Request, order []int32) string {
 	h := sha256.New()
 	var line []byte
-	for _, r := range sorted {
+	for _, i := range order {
+		r := &reqs[i]
 		line = append(line[:0], r.ID...)
 		line = append(line, '|')
 		line = strconv.AppendInt(line, int64(r.Size), 10)
 		line = append(line, '|')
-		line = r.RegisteredAt.UTC().AppendFormat(line, timeLayout)
+		line = appendTime(line, r.RegisteredAt)
 		line = append(line, '|')
 		for i, p := range r.Preferences {
 			if i > 0 {
@@ -130,6 +131,39 @@ func RequestsRoot(reqs []Request) string {
 		h.Write(line)
 	}
 	return hex.EncodeToString(h.Sum(nil))
+}
+
+// idOrder returns the indices of reqs sorted by id as bytes, equal ids by
+// index. It sorts on the first 8 bytes of each id and compares whole ids
+// only when those are equal.
+func idOrder(reqs []Request) []int32 {
+	type key struct {
+		prefix uint64
+		i      int32
+	}
+	keys := make([]key, len(reqs))
+	for i := range reqs {
+		var b [8]byte
+		copy(b[:], reqs[i].ID)
+		keys[i] = key{binary.BigEndian.Uint64(b[:]), int32(i)}
+	}
+	slices.SortFunc(keys, func(x, y key) int {
+		if x.prefix != y.prefix {
+			if x.prefix < y.prefix {
+				return -1
+			}
+			return 1
+		}
+		if c := strings.Compare(reqs[x.i].ID, reqs[y.i].ID); c != 0 {
+			return c
+		}
+		return int(x.i - y.i)
+	})
+	order := make([]int32, len(keys))
+	for k, x := range keys {
+		order[k] = x.i
+	}
+	return order
 }
 
 // LotteryKey returns K = SHA-256(seed || root || beacon), where root is the
@@ -148,11 +182,11 @@ func LotteryKey(seed, root, beacon []byte) []byte {
 // already in rec are ignored and replaced. The seed must hash to the
 // commitment. Errors are *senda.Error with code invalid.
 func Run(rec *Record) (*Record, error) {
-	if fields := validate(rec); len(fields) > 0 {
+	out, fields, seedOK := run(rec)
+	switch {
+	case len(fields) > 0:
 		return nil, invalidRecord(fields)
-	}
-	seed, _ := hex.DecodeString(rec.Seed)
-	if Commitment(seed) != rec.Commitment {
+	case !seedOK:
 		return nil, &senda.Error{
 			Code: senda.CodeInvalid,
 			Key:  "draw.seed_mismatch",
@@ -163,8 +197,21 @@ func Run(rec *Record) (*Record, error) {
 			Err: &Difference{Location: "commitment", Reason: "seed does not hash to commitment"},
 		}
 	}
-	out := normalized(rec)
-	out.RequestsRoot = RequestsRoot(out.Requests)
+	return out, nil
+}
+
+// run validates rec, checks its seed and, if both pass, computes the draw.
+func run(rec *Record) (out *Record, fields []senda.FieldError, seedOK bool) {
+	fields, order := check(rec)
+	if len(fields) > 0 {
+		return nil, fields, false
+	}
+	seed, _ := hex.DecodeString(rec.Seed)
+	if Commitment(seed) != rec.Commitment {
+		return nil, nil, false
+	}
+	out = normalized(rec)
+	out.RequestsRoot = requestsRoot(out.Requests, order)
 	root, _ := hex.DecodeString(out.RequestsRoot)
 	var beacon []byte
 	if out.Beacon != nil {
@@ -172,7 +219,7 @@ func Run(rec *Record) (*Record, error) {
 	}
 	key := LotteryKey(seed, root, beacon)
 	out.Allocations = Allocate(out.Slots, out.Requests, key, out.PriorityShareBP)
-	return out, nil
+	return out, nil, true
 }
 
 // normalized returns a deep copy of rec with every time in UTC.
@@ -223,7 +270,7 @@ func (d *Difference) Error() string {
 // malformed, or key "draw.verify_mismatch" with one field error naming the
 // difference and a *Difference as its cause.
 func Verify(rec *Record) error {
-	fields := validate(rec)
+	got, fields, seedOK := run(rec)
 	if rec.RequestsRoot == "" {
 		fields = append(fields, senda.FieldError{Location: "requests_root", Key: "draw.field.required"})
 	}
@@ -233,15 +280,10 @@ func Verify(rec *Record) error {
 	if len(fields) > 0 {
 		return invalidRecord(fields)
 	}
-	seed, _ := hex.DecodeString(rec.Seed)
-	if Commitment(seed) != rec.Commitment {
+	if !seedOK {
 		return mismatch("draw.commitment_mismatch", &Difference{
 			Location: "commitment", Reason: "seed does not hash to commitment",
 		})
-	}
-	got, err := Run(rec)
-	if err != nil {
-		return err
 	}
 	if got.RequestsRoot != rec.RequestsRoot {
 		return mismatch("draw.requests_root_mismatch", &Difference{
@@ -271,9 +313,7 @@ func sameAllocation(a, b Allocation) bool {
 }
 
 func allocationText(a Allocation) string {
-	var buf bytes.Buffer
-	appendAllocation(&buf, a)
-	return buf.String()
+	return string(appendAllocationBytes(nil, a))
 }
 
 func mismatch(key string, d *Difference) *senda.Error {
@@ -293,12 +333,4 @@ func mismatch(key string, d *Difference) *senda.Error {
 
 func invalidRecord(fields []senda.FieldError) *senda.Error {
 	return &senda.Error{Code: senda.CodeInvalid, Key: "draw.invalid_record", Fields: fields}
-}
-
-// AsDifference returns the Difference carried by an error from Verify, if
-// any.
-func AsDifference(err error) (*Difference, bool) {
-	var d *Difference
-	ok := errors.As(err, &d)
-	return d, ok
 }

@@ -211,7 +211,7 @@ func Ports() []PortInfo {
 // Port returns the port with the code, in any letter case.
 func Port(code string) (PortInfo, bool) {
 	t := mustLoad()
-	i, ok := t.portIndex[strings.ToUpper(code)]
+	i, ok := t.portIndex[asciiUpper(code)]
 	if !ok {
 		return PortInfo{}, false
 	}
@@ -231,7 +231,7 @@ func Offices() []OfficeInfo {
 // Office returns the office with the code, in any letter case.
 func Office(code string) (OfficeInfo, bool) {
 	t := mustLoad()
-	i, ok := t.officeIndex[strings.ToUpper(code)]
+	i, ok := t.officeIndex[asciiUpper(code)]
 	if !ok {
 		return OfficeInfo{}, false
 	}
@@ -246,7 +246,7 @@ func Locations() []LocationInfo {
 // Location returns the port or office with the code, in any letter case.
 func Location(code string) (LocationInfo, bool) {
 	t := mustLoad()
-	i, ok := t.locationIndex[strings.ToUpper(code)]
+	i, ok := t.locationIndex[asciiUpper(code)]
 	if !ok {
 		return LocationInfo{}, false
 	}
@@ -261,7 +261,7 @@ func Countries() []CountryInfo {
 // Country returns the country with the alpha-2 code, in any letter case.
 func Country(alpha2 string) (CountryInfo, bool) {
 	t := mustLoad()
-	i, ok := t.alpha2Index[strings.ToUpper(alpha2)]
+	i, ok := t.alpha2Index[asciiUpper(alpha2)]
 	if !ok {
 		return CountryInfo{}, false
 	}
@@ -272,7 +272,7 @@ func Country(alpha2 string) (CountryInfo, bool) {
 // passports), in any letter case.
 func CountryByAlpha3(alpha3 string) (CountryInfo, bool) {
 	t := mustLoad()
-	i, ok := t.alpha3Index[strings.ToUpper(alpha3)]
+	i, ok := t.alpha3Index[asciiUpper(alpha3)]
 	if !ok {
 		return CountryInfo{}, false
 	}
@@ -283,7 +283,7 @@ func CountryByAlpha3(alpha3 string) (CountryInfo, bool) {
 // case), ordered by code; nil for a country whose subdivisions are not held.
 func Subdivisions(country string) []SubdivisionInfo {
 	t := mustLoad()
-	r, ok := t.subdivisionRange[strings.ToUpper(country)]
+	r, ok := t.subdivisionRange[asciiUpper(country)]
 	if !ok {
 		return nil
 	}
@@ -294,7 +294,7 @@ func Subdivisions(country string) []SubdivisionInfo {
 // case.
 func Subdivision(code string) (SubdivisionInfo, bool) {
 	t := mustLoad()
-	i, ok := t.subdivisionIndex[strings.ToUpper(code)]
+	i, ok := t.subdivisionIndex[asciiUpper(code)]
 	if !ok {
 		return SubdivisionInfo{}, false
 	}
@@ -309,7 +309,7 @@ func Languages() []LanguageInfo {
 // Language returns the language with the code, in any letter case.
 func Language(code string) (LanguageInfo, bool) {
 	t := mustLoad()
-	i, ok := t.languageIndex[strings.ToLower(code)]
+	i, ok := t.languageIndex[asciiLower(code)]
 	if !ok {
 		return LanguageInfo{}, false
 	}
@@ -346,6 +346,27 @@ func clone[T any](s []T) []T {
 		return nil
 	}
 	return append(make([]T, 0, len(s)), s...)
+}
+
+// asciiUpper upper-cases ASCII letters only, so that no other letter (the
+// long s, the Kelvin sign) folds into a code.
+func asciiUpper(s string) string {
+	return strings.Map(func(r rune) rune {
+		if 'a' <= r && r <= 'z' {
+			return r - 'a' + 'A'
+		}
+		return r
+	}, s)
+}
+
+// asciiLower lower-cases ASCII letters only.
+func asciiLower(s string) string {
+	return strings.Map(func(r rune) rune {
+		if 'A' <= r && r <= 'Z' {
+			return r - 'A' + 'a'
+		}
+		return r
+	}, s)
 }
 
 func orDefault(s, def string) string {

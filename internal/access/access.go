@@ -46,3 +46,19 @@ func (r Rule) Allows(role Role) bool {
 	}
 	return false
 }
+
+// SignedIn lets any signed-in account call the route.
+var SignedIn = Rule{Roles: AllRoles}
+
+// Staff lets every role but applicants and helpers call the route.
+var Staff = Rule{Roles: []Role{Admin, ProgrammeManager, Caseworker, PortOfficer, Analyst, Auditor}}
+
+// ValidRole reports whether r is a known role.
+func ValidRole(r Role) bool {
+	for _, x := range AllRoles {
+		if x == r {
+			return true
+		}
+	}
+	return false
+}

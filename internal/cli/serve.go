@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/senda-platform/senda"
+	"github.com/senda-platform/senda/internal/auth"
 	"github.com/senda-platform/senda/internal/config"
 	sendahttp "github.com/senda-platform/senda/internal/http"
 	"github.com/senda-platform/senda/internal/jobs"
@@ -100,6 +101,7 @@ type App struct {
 	HTTP    *sendahttp.Server
 	Runner  *jobs.Runner
 	Outbox  *jobs.Outbox
+	Auth    *auth.Service
 	Handler http.Handler
 }
 
@@ -121,10 +123,16 @@ func NewApp(ctx context.Context, cfg config.Config, db *store.DB, keys *seal.Key
 		sender = &jobs.WebhookSender{URL: cfg.WebhookURL, Secret: secret}
 	}
 	app := &App{DB: db, Keys: keys, HTTP: srv, Runner: runner, Outbox: jobs.NewOutbox(db, keys, sender, runner)}
+	app.Auth = auth.New(db, keys, app.Outbox)
+	srv.Auth = app.Auth
+	srv.RegisterAuth(app.Auth)
 	if _, err := web.Mount(srv, log); err != nil {
 		return nil, err
 	}
-	app.Handler = srv.Handler()
+	// Cross-site form posts and fetches are refused on every route
+	// (Sec-Fetch-Site / Origin checks); same-origin pages and API clients
+	// without a browser pass.
+	app.Handler = http.NewCrossOriginProtection().Handler(srv.Handler())
 	return app, nil
 }
 

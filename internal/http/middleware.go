@@ -8,6 +8,7 @@ import (
 	"runtime/debug"
 	"time"
 
+	"github.com/senda-platform/senda/internal/access"
 	"github.com/senda-platform/senda/internal/i18n"
 	"github.com/senda-platform/senda/internal/store"
 )
@@ -79,6 +80,7 @@ func (s *Server) middleware(next http.Handler) http.Handler {
 		lang := i18n.Negotiate(r)
 		ctx := context.WithValue(r.Context(), requestIDKey, id)
 		ctx = WithLang(ctx, lang)
+		ctx = context.WithValue(ctx, remoteKey{}, r.RemoteAddr)
 		r = r.WithContext(ctx)
 		h := w.Header()
 		h.Set("X-Request-ID", id)
@@ -93,6 +95,20 @@ func (s *Server) middleware(next http.Handler) http.Handler {
 			h.Set("Strict-Transport-Security", "max-age=63072000; includeSubDomains")
 		}
 		sw := &statusWriter{ResponseWriter: w}
+		if s.Auth != nil {
+			p, err := s.Auth.Authenticate(ctx, r)
+			if err != nil {
+				s.metrics.observe("unauthenticated", r.Method, http.StatusUnauthorized, time.Since(start))
+				writeProblem(sw, r, NewProblem(ctx, lang, http.StatusUnauthorized, err))
+				return
+			}
+			ctx = access.With(ctx, p)
+		}
+		{
+			// Handlers that set cookies need the request itself.
+			ctx = context.WithValue(ctx, requestKey{}, r)
+			r = r.WithContext(ctx)
+		}
 		defer func() {
 			if p := recover(); p != nil {
 				s.Log.Error("panic", "request_id", id, "route", r.Pattern, "panic", p, "stack", string(debug.Stack()))

@@ -82,6 +82,10 @@ func Status(code senda.Code) int {
 		return http.StatusForbidden
 	case senda.CodeUnavailable:
 		return http.StatusServiceUnavailable
+	case senda.CodeUnauthorized:
+		return http.StatusUnauthorized
+	case senda.CodeTooMany:
+		return http.StatusTooManyRequests
 	}
 	return http.StatusInternalServerError
 }

@@ -8,6 +8,7 @@ import (
 	"encoding/json"
 	"log/slog"
 	"net/http"
+	"net/url"
 	"sort"
 	"strings"
 
@@ -36,14 +37,25 @@ type Server struct {
 	// TrustProxy honours X-Forwarded-Proto from a load balancer.
 	TrustProxy bool
 
+	// Auth resolves the caller of each request; nil means everyone is
+	// anonymous.
+	Auth Authenticator
+
 	mux     *http.ServeMux
 	api     huma.API
 	metrics *Metrics
 	routes  []Route
 }
 
+// Authenticator resolves the caller of a request: anonymous when it carries
+// no credentials, an unauthorized error when they are wrong.
+type Authenticator interface {
+	Authenticate(ctx context.Context, r *http.Request) (access.Principal, error)
+}
+
 // Config of a Server.
 type Config struct {
+	Auth       Authenticator
 	DB         *store.DB
 	Log        *slog.Logger
 	Version    string
@@ -53,7 +65,7 @@ type Config struct {
 
 // New returns a server with the operational and reference routes.
 func New(c Config) *Server {
-	s := &Server{DB: c.DB, Log: c.Log, Version: c.Version, TrustProxy: c.TrustProxy, mux: http.NewServeMux(), metrics: c.Metrics}
+	s := &Server{DB: c.DB, Log: c.Log, Version: c.Version, TrustProxy: c.TrustProxy, Auth: c.Auth, mux: http.NewServeMux(), metrics: c.Metrics}
 	if s.metrics == nil {
 		s.metrics = NewMetrics(c.DB)
 	}
@@ -63,6 +75,10 @@ func New(c Config) *Server {
 	cfg.OpenAPIPath = ""
 	cfg.DocsPath = ""
 	cfg.SchemasPath = ""
+	cfg.Components.SecuritySchemes = map[string]*huma.SecurityScheme{
+		"bearer":  {Type: "http", Scheme: "bearer", Description: "API token (senda token create)"},
+		"session": {Type: "apiKey", In: "cookie", Name: "senda_session", Description: "Browser session after sign-in"},
+	}
 	s.api = humago.New(s.mux, cfg)
 	s.registerOps()
 	s.registerReference()
@@ -91,7 +107,7 @@ func (s *Server) Routes() []Route {
 func (s *Server) Handle(pattern string, rule access.Rule, h http.Handler) {
 	method, path, _ := strings.Cut(pattern, " ")
 	s.routes = append(s.routes, Route{Method: method, Pattern: path, Rule: rule})
-	s.mux.Handle(pattern, h)
+	s.mux.Handle(pattern, s.enforce(rule, h))
 }
 
 // Register adds an API operation with its access rule.
@@ -101,6 +117,17 @@ func Register[I, O any](s *Server, rule access.Rule, op huma.Operation, h func(c
 		op.Metadata = map[string]any{}
 	}
 	op.Metadata["access"] = rule
+	api := s.api
+	op.Middlewares = append(huma.Middlewares{func(hctx huma.Context, next func(huma.Context)) {
+		if status := denied(rule, access.From(hctx.Context())); status != 0 {
+			huma.WriteErr(api, hctx, status, "")
+			return
+		}
+		next(hctx)
+	}}, op.Middlewares...)
+	if !rule.Public {
+		op.Security = []map[string][]string{{"bearer": {}}, {"session": {}}}
+	}
 	if len(op.Errors) == 0 {
 		// Every operation may answer with these problems.
 		op.Errors = []int{http.StatusUnprocessableEntity, http.StatusTooManyRequests, http.StatusInternalServerError}
@@ -172,6 +199,36 @@ func (s *Server) registerOps() {
 			out.Body.ReferenceVersion = referenceVersion
 			return out, nil
 		})
+}
+
+// denied returns 0 when p may call a route with rule, else the status to
+// answer: 401 to sign in, 403 for a role the rule does not allow.
+func denied(rule access.Rule, p access.Principal) int {
+	switch {
+	case rule.Allows(p.Role):
+		return 0
+	case p.Anonymous():
+		return http.StatusUnauthorized
+	}
+	return http.StatusForbidden
+}
+
+// enforce guards a non-API route. Pages send an anonymous visitor to sign in.
+func (s *Server) enforce(rule access.Rule, h http.Handler) http.Handler {
+	if rule.Public {
+		return h
+	}
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		status := denied(rule, access.From(r.Context()))
+		switch {
+		case status == 0:
+			h.ServeHTTP(w, r)
+		case status == http.StatusUnauthorized && !strings.HasPrefix(r.URL.Path, "/api/") && r.Method == http.MethodGet:
+			http.Redirect(w, r, "/signin?next="+url.QueryEscape(r.URL.RequestURI()), http.StatusSeeOther)
+		default:
+			writeProblem(w, r, NewProblem(r.Context(), Lang(r.Context()), status))
+		}
+	})
 }
 
 func writeProblem(w http.ResponseWriter, r *http.Request, p *Problem) {

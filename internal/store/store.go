@@ -210,3 +210,9 @@ func mapErr(err error) error {
 	}
 	return &senda.Error{Code: senda.CodeInternal, Key: "error.internal", Err: err}
 }
+
+// IsNotFound reports whether err means no such row, whether it comes straight
+// from a Tx method or through Update and View.
+func IsNotFound(err error) bool {
+	return errors.Is(err, sql.ErrNoRows) || senda.IsNotFound(err)
+}

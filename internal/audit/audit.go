@@ -1,0 +1,248 @@
+// Package audit keeps Senda's tamper-evident audit trail: every read of
+// personal data and every change is appended, inside the transaction of the
+// change, as an entry that carries the hash of the entry before it. Verify
+// recomputes the chain and names the first broken entry; Search and Export
+// serve auditors and applicants. The hashed form is specified in
+// docs/audit.md so that anyone can re-verify the chain without Senda.
+package audit
+
+import (
+	"context"
+	"database/sql"
+	"encoding/base64"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+	"unicode/utf8"
+
+	"github.com/senda-platform/senda"
+	"github.com/senda-platform/senda/internal/seal"
+	"github.com/senda-platform/senda/internal/store"
+)
+
+// Entry is one line of the audit trail. Fields holds the names of the fields
+// read or changed, never their values. Subject is the opaque id of the
+// applicant account or household the record belongs to. Remote is the client
+// address sealed with SealRemote, or empty for a local process.
+type Entry struct {
+	Seq        int64
+	At         time.Time
+	ActorID    string
+	ActorRole  string
+	ActorScope string
+	OnBehalfOf string
+	Action     string
+	RecordType string
+	RecordID   string
+	Subject    string
+	Fields     []string
+	Reason     string
+	Remote     string
+	RequestID  string
+	PrevHash   string
+	Hash       string
+}
+
+// jsonEntry is the JSON form of an Entry, one per line in exports. At is in
+// TimeLayout, so that an export can be re-verified as it is.
+type jsonEntry struct {
+	Seq        int64    `json:"seq"`
+	At         string   `json:"at"`
+	ActorID    string   `json:"actor_id"`
+	ActorRole  string   `json:"actor_role"`
+	ActorScope string   `json:"actor_scope"`
+	OnBehalfOf string   `json:"on_behalf_of"`
+	Action     string   `json:"action"`
+	RecordType string   `json:"record_type"`
+	RecordID   string   `json:"record_id"`
+	Subject    string   `json:"subject"`
+	Fields     []string `json:"fields"`
+	Reason     string   `json:"reason"`
+	Remote     string   `json:"remote"`
+	RequestID  string   `json:"request_id"`
+	PrevHash   string   `json:"prev_hash"`
+	Hash       string   `json:"hash"`
+}
+
+// MarshalJSON writes the entry with snake_case names and At in TimeLayout.
+func (e Entry) MarshalJSON() ([]byte, error) {
+	f := e.Fields
+	if f == nil {
+		f = []string{}
+	}
+	return json.Marshal(jsonEntry{e.Seq, formatAt(e.At), e.ActorID, e.ActorRole, e.ActorScope, e.OnBehalfOf, e.Action,
+		e.RecordType, e.RecordID, e.Subject, f, e.Reason, e.Remote, e.RequestID, e.PrevHash, e.Hash})
+}
+
+// UnmarshalJSON reads the form MarshalJSON writes.
+func (e *Entry) UnmarshalJSON(b []byte) error {
+	var j jsonEntry
+	if err := json.Unmarshal(b, &j); err != nil {
+		return err
+	}
+	at, err := time.Parse(time.RFC3339Nano, j.At)
+	if err != nil {
+		return err
+	}
+	*e = Entry{j.Seq, at.UTC(), j.ActorID, j.ActorRole, j.ActorScope, j.OnBehalfOf, j.Action,
+		j.RecordType, j.RecordID, j.Subject, j.Fields, j.Reason, j.Remote, j.RequestID, j.PrevHash, j.Hash}
+	return nil
+}
+
+// Actor is who acts, and from where: the parts of an Entry that come from the
+// session and the request rather than from the action.
+type Actor struct {
+	ID, Role, Scope, OnBehalfOf string
+	// Remote is the client address sealed with SealRemote, or empty.
+	Remote    string
+	RequestID string
+}
+
+// Entry returns an entry of action by a, to be completed by the caller.
+func (a Actor) Entry(action string) Entry {
+	return Entry{ActorID: a.ID, ActorRole: a.Role, ActorScope: a.Scope, OnBehalfOf: a.OnBehalfOf,
+		Action: action, Remote: a.Remote, RequestID: a.RequestID}
+}
+
+// lockID is the PostgreSQL advisory lock that serialises appenders ("SENDAUDT").
+const lockID int64 = 0x53454e4441554454
+
+// Append adds e to the trail inside tx, so that the entry commits exactly
+// with the change it records. It sets Seq (last + 1), At (the transaction's
+// clock), PrevHash and Hash, and returns the stored entry. Action and
+// ActorRole are required; an action starting with "export." needs a Reason.
+func Append(ctx context.Context, tx *store.Tx, e Entry) (Entry, error) {
+	e.At = tx.Now.UTC().Truncate(time.Microsecond)
+	if e.Fields == nil {
+		e.Fields = []string{}
+	}
+	if err := validate(&e); err != nil {
+		return Entry{}, err
+	}
+	if tx.Dialect() == store.Postgres {
+		// Appenders take turns; the lock is released at commit or rollback.
+		if _, err := tx.ExecContext(ctx, `SELECT pg_advisory_xact_lock($1)`, lockID); err != nil {
+			return Entry{}, fmt.Errorf("audit: lock the trail: %w", err)
+		}
+	}
+	var last int64
+	prev := Genesis
+	err := tx.QueryRowContext(ctx, `SELECT seq, hash FROM audit_log ORDER BY seq DESC LIMIT 1`).Scan(&last, &prev)
+	if err != nil && !errors.Is(err, sql.ErrNoRows) {
+		return Entry{}, fmt.Errorf("audit: read the last entry: %w", err)
+	}
+	e.Seq, e.PrevHash = last+1, prev
+	buf := make([]byte, 0, 512)
+	e.Hash = hashInto(buf, &e)
+	fields := string(appendStrings(buf[:0], e.Fields))
+	_, err = tx.ExecContext(ctx, `INSERT INTO audit_log (seq, at, actor_id, actor_role, actor_scope, on_behalf_of, action,
+		record_type, record_id, subject, fields, reason, remote, request_id, prev_hash, hash)
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16)`,
+		e.Seq, store.Micros(e.At), e.ActorID, e.ActorRole, e.ActorScope, e.OnBehalfOf, e.Action,
+		e.RecordType, e.RecordID, e.Subject, fields, e.Reason, e.Remote, e.RequestID, e.PrevHash, e.Hash)
+	if err != nil {
+		return Entry{}, fmt.Errorf("audit: append entry %d: %w", e.Seq, err)
+	}
+	return e, nil
+}
+
+// validate returns every problem of e at once.
+func validate(e *Entry) error {
+	var fe []senda.FieldError
+	add := func(loc, key string) { fe = append(fe, senda.FieldError{Location: loc, Key: key}) }
+	switch {
+	case e.Action == "":
+		add("action", "validation.required")
+	case !validAction(e.Action):
+		add("action", "audit.action_format")
+	}
+	if e.ActorRole == "" {
+		add("actor_role", "validation.required")
+	}
+	if strings.HasPrefix(e.Action, "export.") && strings.TrimSpace(e.Reason) == "" {
+		add("reason", "audit.reason_required")
+	}
+	if e.Remote != "" && !isSealed(e.Remote) {
+		add("remote", "audit.remote_not_sealed")
+	}
+	for _, f := range []struct{ loc, s string }{
+		{"actor_id", e.ActorID}, {"actor_role", e.ActorRole}, {"actor_scope", e.ActorScope},
+		{"on_behalf_of", e.OnBehalfOf}, {"record_type", e.RecordType}, {"record_id", e.RecordID},
+		{"subject", e.Subject}, {"reason", e.Reason}, {"request_id", e.RequestID},
+	} {
+		if !cleanText(f.s) {
+			add(f.loc, "audit.text")
+		}
+	}
+	for i, f := range e.Fields {
+		if f == "" || !cleanText(f) {
+			add(fmt.Sprintf("fields[%d]", i), "audit.text")
+		}
+	}
+	if len(fe) > 0 {
+		return &senda.Error{Code: senda.CodeInvalid, Key: "error.invalid", Fields: fe}
+	}
+	return nil
+}
+
+// validAction reports whether a is a lower-case dotted name such as
+// "household.read": letters, digits, '_', '-' and '.'.
+func validAction(a string) bool {
+	if len(a) > 100 {
+		return false
+	}
+	for i := 0; i < len(a); i++ {
+		c := a[i]
+		if !(c >= 'a' && c <= 'z' || c >= '0' && c <= '9' || c == '_' || c == '-' || c == '.') {
+			return false
+		}
+	}
+	return true
+}
+
+// cleanText reports whether s can be stored the same on both engines: valid
+// UTF-8 without NUL.
+func cleanText(s string) bool {
+	return utf8.ValidString(s) && !strings.ContainsRune(s, 0)
+}
+
+// The client address is personal data: it is stored sealed with the data
+// keys. The hash covers the sealed text, so the chain verifies without keys.
+const (
+	sealedPrefix = "sealed:"
+	remotePlace  = "audit_log.remote"
+)
+
+// SealRemote returns the form of a client address that an Entry stores.
+func SealRemote(k *seal.Keyring, addr string) string {
+	if addr == "" {
+		return ""
+	}
+	return sealedPrefix + base64.RawURLEncoding.EncodeToString(k.Seal([]byte(addr), remotePlace))
+}
+
+// OpenRemote returns the client address of a stored Remote.
+func OpenRemote(k *seal.Keyring, stored string) (string, error) {
+	if stored == "" {
+		return "", nil
+	}
+	if !strings.HasPrefix(stored, sealedPrefix) {
+		return "", seal.ErrOpen
+	}
+	ct, err := base64.RawURLEncoding.DecodeString(stored[len(sealedPrefix):])
+	if err != nil {
+		return "", seal.ErrOpen
+	}
+	pt, err := k.Open(ct, remotePlace)
+	return string(pt), err
+}
+
+func isSealed(s string) bool {
+	if !strings.HasPrefix(s, sealedPrefix) || len(s) == len(sealedPrefix) {
+		return false
+	}
+	_, err := base64.RawURLEncoding.DecodeString(s[len(sealedPrefix):])
+	return err == nil
+}
