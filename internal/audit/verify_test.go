@@ -52,9 +52,18 @@ func TestVerifyNamesTheTamperedEntry(t *testing.T) {
 		t.Run(string(e), func(t *testing.T) {
 			for _, tt := range tests {
 				t.Run(tt.name, func(t *testing.T) {
+					t.Parallel()
 					db := storetest.New(t, e)
-					for i := range 50 {
-						appendOne(t, db, sample(i))
+					err := db.Update(ctx, func(tx *store.Tx) error {
+						for i := range 50 {
+							if _, err := Append(ctx, tx, sample(i)); err != nil {
+								return err
+							}
+						}
+						return nil
+					})
+					if err != nil {
+						t.Fatal(err)
 					}
 					if res := mustVerify(t, db); res.Broken != nil || res.Entries != 50 {
 						t.Fatalf("before tampering: got %+v, %v", res, res.Broken)

@@ -209,6 +209,12 @@ func init() {
 	}
 	huma.NewErrorWithContext = func(hctx huma.Context, status int, msg string, errs ...error) huma.StatusError {
 		ctx := hctx.Context()
-		return NewProblem(ctx, Lang(ctx), status, errs...)
+		p := NewProblem(ctx, Lang(ctx), status, errs...)
+		for k, vs := range p.headers {
+			for _, v := range vs {
+				hctx.SetHeader(k, v)
+			}
+		}
+		return p
 	}
 }

@@ -105,7 +105,10 @@ func (s *Server) Routes() []Route {
 
 // Handle registers a non-API route ("GET /path") with its access rule.
 func (s *Server) Handle(pattern string, rule access.Rule, h http.Handler) {
-	method, path, _ := strings.Cut(pattern, " ")
+	method, path, ok := strings.Cut(pattern, " ")
+	if !ok {
+		method, path = "", pattern
+	}
 	s.routes = append(s.routes, Route{Method: method, Pattern: path, Rule: rule})
 	s.mux.Handle(pattern, s.enforce(rule, h))
 }
