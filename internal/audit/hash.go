@@ -41,13 +41,21 @@ func Hash(e Entry) string {
 
 // hashInto computes the hash of e using buf as scratch space.
 func hashInto(buf []byte, e *Entry) string {
-	b := appendCanonical(buf, e)
+	return hashFields(buf, e, "")
+}
+
+// hashFields computes the hash of e with the fields array given in its
+// canonical text form, or taken from e.Fields when fields is empty.
+func hashFields(buf []byte, e *Entry, fields string) string {
+	b := appendCanonicalFields(buf, e, fields)
 	b = append(b, e.PrevHash...)
 	sum := sha256.Sum256(b)
 	return hex.EncodeToString(sum[:])
 }
 
-func appendCanonical(b []byte, e *Entry) []byte {
+func appendCanonical(b []byte, e *Entry) []byte { return appendCanonicalFields(b, e, "") }
+
+func appendCanonicalFields(b []byte, e *Entry, fields string) []byte {
 	b = append(b, '[')
 	b = strconv.AppendInt(b, e.Seq, 10)
 	b = append(b, ',', '"')
@@ -58,7 +66,11 @@ func appendCanonical(b []byte, e *Entry) []byte {
 		b = appendString(b, s)
 	}
 	b = append(b, ',')
-	b = appendStrings(b, e.Fields)
+	if fields != "" {
+		b = append(b, fields...)
+	} else {
+		b = appendStrings(b, e.Fields)
+	}
 	for _, s := range [...]string{e.Reason, e.Remote, e.RequestID} {
 		b = append(b, ',')
 		b = appendString(b, s)
@@ -126,6 +138,102 @@ func appendString(b []byte, s string) []byte {
 
 func appendU(b []byte, r rune) []byte {
 	return append(b, '\\', 'u', hexDigits[r>>12&0xf], hexDigits[r>>8&0xf], hexDigits[r>>4&0xf], hexDigits[r&0xf])
+}
+
+// canonicalArray reports whether s is exactly appendStrings of some list of
+// valid strings: what the fields column holds. It accepts nothing else, so
+// the stored text and the list it stands for determine each other.
+func canonicalArray(s string) bool {
+	if len(s) < 2 || s[0] != '[' || s[len(s)-1] != ']' {
+		return false
+	}
+	s = s[1 : len(s)-1]
+	for first := true; s != ""; first = false {
+		if !first {
+			if s[0] != ',' {
+				return false
+			}
+			s = s[1:]
+		}
+		n := canonicalString(s)
+		if n == 0 {
+			return false
+		}
+		s = s[n:]
+	}
+	return true
+}
+
+// canonicalString returns the length of the canonical JSON string (as
+// appendString writes it) at the start of s, or 0 when there is none.
+func canonicalString(s string) int {
+	if s == "" || s[0] != '"' {
+		return 0
+	}
+	for i := 1; i < len(s); {
+		c := s[i]
+		switch {
+		case c == '"':
+			return i + 1
+		case c < 0x20 || c >= 0x7f:
+			return 0
+		case c != '\\':
+			i++
+			continue
+		}
+		if i+1 >= len(s) {
+			return 0
+		}
+		switch s[i+1] {
+		case '"', '\\', 'b', 'f', 'n', 'r', 't':
+			i += 2
+			continue
+		case 'u':
+		default:
+			return 0
+		}
+		r, ok := hex4(s[i+2:])
+		if !ok {
+			return 0
+		}
+		i += 6
+		switch {
+		case r >= 0x20 && r < 0x7f, r == '\b', r == '\f', r == '\n', r == '\r', r == '\t':
+			return 0 // written as itself or with a short escape
+		case r >= 0xdc00 && r < 0xe000:
+			return 0 // a low surrogate without a high one
+		case r >= 0xd800 && r < 0xdc00:
+			if i+6 > len(s) || s[i] != '\\' || s[i+1] != 'u' {
+				return 0
+			}
+			r2, ok := hex4(s[i+2:])
+			if !ok || r2 < 0xdc00 || r2 >= 0xe000 {
+				return 0
+			}
+			i += 6
+		}
+	}
+	return 0
+}
+
+// hex4 reads four lower-case hex digits.
+func hex4(s string) (rune, bool) {
+	if len(s) < 4 {
+		return 0, false
+	}
+	var r rune
+	for i := range 4 {
+		c := s[i]
+		switch {
+		case c >= '0' && c <= '9':
+			r = r<<4 | rune(c-'0')
+		case c >= 'a' && c <= 'f':
+			r = r<<4 | rune(c-'a'+10)
+		default:
+			return 0, false
+		}
+	}
+	return r, true
 }
 
 // formatAt renders an instant as in the hashed serialisation.

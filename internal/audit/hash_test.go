@@ -83,3 +83,19 @@ func FuzzCanonicalString(f *testing.F) {
 		}
 	})
 }
+
+// FuzzCanonicalArray checks that the fields column check accepts exactly the
+// texts that appendStrings writes.
+func FuzzCanonicalArray(f *testing.F) {
+	for _, s := range []string{"[]", `["members","phone"]`, `[ "members"]`, `["a",]`, `[""]`, `["\u00f3"]`, `["\u00F3"]`, `["\u0041"]`,
+		`["\n"]`, `["\u000a"]`, `["\ud83d\ude42"]`, `["\ud83d"]`, `["\ude42"]`, `["\/"]`, `null`, `["a"]x`, "[\"\x7f\"]", `["\u007f"]`} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		var list []string
+		want := json.Unmarshal([]byte(s), &list) == nil && string(appendStrings(nil, list)) == s
+		if got := canonicalArray(s); got != want {
+			t.Fatalf("canonicalArray(%q): got %v, want %v", s, got, want)
+		}
+	})
+}

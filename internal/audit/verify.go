@@ -3,7 +3,6 @@ package audit
 import (
 	"context"
 	"database/sql"
-	"encoding/json"
 	"fmt"
 
 	"github.com/senda-platform/senda/internal/store"
@@ -58,8 +57,8 @@ type chain struct {
 
 func newChain() *chain { return &chain{next: 1, prev: Genesis, buf: make([]byte, 0, 1024)} }
 
-// check verifies e, whose fields column was stored as fieldsText, and
-// advances the chain when it holds.
+// check verifies e, whose fields column was stored as fieldsText (e.Fields
+// is ignored), and advances the chain when it holds.
 func (c *chain) check(e *Entry, fieldsText string) *Break {
 	switch {
 	case e.Seq > c.next:
@@ -71,14 +70,15 @@ func (c *chain) check(e *Entry, fieldsText string) *Break {
 	case e.Seq < c.next:
 		return &Break{Seq: e.Seq, Problem: ProblemSeq, Detail: fmt.Sprintf("unexpected entry number %d after entry %d", e.Seq, c.next-1)}
 	}
-	e.Fields = e.Fields[:0]
-	if err := json.Unmarshal([]byte(fieldsText), &e.Fields); err != nil || string(appendStrings(c.buf[:0], e.Fields)) != fieldsText {
+	if !canonicalArray(fieldsText) {
 		return &Break{Seq: e.Seq, Problem: ProblemEncoding, Detail: "the fields column is not the canonical JSON array of field names"}
 	}
 	if e.PrevHash != c.prev {
 		return &Break{Seq: e.Seq, Problem: ProblemLink, Detail: fmt.Sprintf("prev_hash %.12s… is not the hash of entry %d (%.12s…): an entry was changed, removed or inserted", e.PrevHash, e.Seq-1, c.prev)}
 	}
-	if h := hashInto(c.buf[:0], e); h != e.Hash {
+	// The fields column is canonical, so it is spliced into the hashed form
+	// as stored, without decoding it.
+	if h := hashFields(c.buf[:0], e, fieldsText); h != e.Hash {
 		return &Break{Seq: e.Seq, Problem: ProblemHash, Detail: fmt.Sprintf("stored hash %.12s… does not match its content (%.12s…): the entry was changed after it was written", e.Hash, h)}
 	}
 	c.prev, c.next = e.Hash, c.next+1
