@@ -308,4 +308,3 @@ func (tx *Tx) Pair(ctx context.Context, id string) (Pair, error) {
 	p.DecidedAt, p.CreatedAt = FromMicros(d), FromMicros(c)
 	return p, err
 }
-
