@@ -70,6 +70,8 @@ func commands() []command {
 		{"token", "token create --role ROLE --scope SCOPE [--ttl 24h] [--name NAME]", "print a new API token for scripts and tests", runToken},
 		{"account", "account create --email EMAIL --role ROLE --scope SCOPE [--name NAME] [--organisation ORG] (password on stdin)", "create a staff or helper account", runAccount},
 		{"draw", "draw run FILE | draw verify FILE", "compute or check a daily draw record (docs/draw/SPEC.md)", runDraw},
+		{"mrz", "mrz LINE1 LINE2 [LINE3]", "read a passport or ID card's machine-readable zone and check every check digit", runMRZ},
+		{"households", "households import FILE [--place GT/SMO-GUA]", "load households from JSON Lines, each line saved whole or reported", runHouseholds},
 		{"openapi", "openapi", "print the OpenAPI 3.1 document of the API", runOpenAPI},
 		{"outbox", "outbox list [--limit N] [--data DIR | --database-url URL]", "list recent outgoing messages (operators only)", runOutbox},
 	}

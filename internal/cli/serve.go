@@ -15,6 +15,7 @@ import (
 	"github.com/senda-platform/senda"
 	"github.com/senda-platform/senda/internal/auth"
 	"github.com/senda-platform/senda/internal/config"
+	"github.com/senda-platform/senda/internal/households"
 	sendahttp "github.com/senda-platform/senda/internal/http"
 	"github.com/senda-platform/senda/internal/jobs"
 	"github.com/senda-platform/senda/internal/seal"
@@ -96,13 +97,15 @@ func (env *Env) logger() *slog.Logger {
 // App is a running Senda: the pieces serve wires together. Tests and
 // benchmarks build one too.
 type App struct {
-	DB      *store.DB
-	Keys    *seal.Keyring
-	HTTP    *sendahttp.Server
-	Runner  *jobs.Runner
-	Outbox  *jobs.Outbox
-	Auth    *auth.Service
-	Handler http.Handler
+	DB     *store.DB
+	Keys   *seal.Keyring
+	HTTP   *sendahttp.Server
+	Runner *jobs.Runner
+	Outbox *jobs.Outbox
+	Auth   *auth.Service
+	// Households is the household registry.
+	Households *households.Service
+	Handler    http.Handler
 }
 
 // NewApp wires an App on an open, migrated store.
@@ -126,7 +129,12 @@ func NewApp(ctx context.Context, cfg config.Config, db *store.DB, keys *seal.Key
 	app.Auth = auth.New(db, keys, app.Outbox)
 	srv.Auth = app.Auth
 	srv.RegisterAuth(app.Auth)
+	app.Households = &households.Service{DB: db, Keys: keys, ActsFor: app.Auth.ActsFor}
+	srv.RegisterHouseholds(app.Households)
 	if _, err := web.Mount(srv, log); err != nil {
+		return nil, err
+	}
+	if err := web.MountAuth(srv, app.Auth, auth.OIDCConfig{Issuer: cfg.OIDCIssuer, ClientID: cfg.OIDCClientID, ClientSecretFile: cfg.OIDCClientSecretFile, RedirectURL: cfg.OIDCRedirectURL}, log); err != nil {
 		return nil, err
 	}
 	// Cross-site form posts and fetches are refused on every route

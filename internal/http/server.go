@@ -9,14 +9,18 @@ import (
 	"log/slog"
 	"net/http"
 	"net/url"
+	"path"
+	"reflect"
 	"sort"
 	"strings"
+	"sync"
 
 	"github.com/danielgtaylor/huma/v2"
 	"github.com/danielgtaylor/huma/v2/adapters/humago"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 
 	"github.com/senda-platform/senda/internal/access"
+	"github.com/senda-platform/senda/internal/households"
 	"github.com/senda-platform/senda/internal/store"
 )
 
@@ -37,6 +41,8 @@ type Server struct {
 	// TrustProxy honours X-Forwarded-Proto from a load balancer.
 	TrustProxy bool
 
+	// Retention lists the checks that may keep a household from deletion.
+	Retention []households.Retention
 	// Auth resolves the caller of each request; nil means everyone is
 	// anonymous.
 	Auth Authenticator
@@ -79,6 +85,7 @@ func New(c Config) *Server {
 		"bearer":  {Type: "http", Scheme: "bearer", Description: "API token (senda token create)"},
 		"session": {Type: "apiKey", In: "cookie", Name: "senda_session", Description: "Browser session after sign-in"},
 	}
+	cfg.Components.Schemas = huma.NewMapRegistry("#/components/schemas/", schemaNamer())
 	s.api = humago.New(s.mux, cfg)
 	s.registerOps()
 	s.registerReference()
@@ -202,6 +209,31 @@ func (s *Server) registerOps() {
 			out.Body.ReferenceVersion = referenceVersion
 			return out, nil
 		})
+}
+
+// schemaNamer names schemas by their Go type name, qualified by package
+// when two packages use the same name (audit.Entry and profile.Entry become
+// AuditEntry and ProfileEntry).
+func schemaNamer() func(t reflect.Type, hint string) string {
+	var mu sync.Mutex
+	seen := map[string]reflect.Type{}
+	return func(t reflect.Type, hint string) string {
+		name := huma.DefaultSchemaNamer(t, hint)
+		for t.Kind() == reflect.Pointer || t.Kind() == reflect.Slice {
+			t = t.Elem()
+		}
+		if t.Name() == "" || t.PkgPath() == "" {
+			return name
+		}
+		mu.Lock()
+		defer mu.Unlock()
+		if prev, ok := seen[name]; ok && prev != t {
+			pkg := path.Base(t.PkgPath())
+			name = strings.ToUpper(pkg[:1]) + pkg[1:] + name
+		}
+		seen[name] = t
+		return name
+	}
 }
 
 // denied returns 0 when p may call a route with rule, else the status to
