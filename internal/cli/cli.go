@@ -72,8 +72,10 @@ func commands() []command {
 		{"draw", "draw run FILE | draw verify FILE", "compute or check a daily draw record (docs/draw/SPEC.md)", runDraw},
 		{"mrz", "mrz LINE1 LINE2 [LINE3]", "read a passport or ID card's machine-readable zone and check every check digit", runMRZ},
 		{"households", "households import FILE [--place GT/SMO-GUA]", "load households from JSON Lines, each line saved whole or reported", runHouseholds},
+		{"keys", "keys rotate [--grace 15s]", "make a new data key primary and re-encrypt personal data under it while serving", runKeys},
 		{"openapi", "openapi", "print the OpenAPI 3.1 document of the API", runOpenAPI},
 		{"outbox", "outbox list [--limit N] [--data DIR | --database-url URL]", "list recent outgoing messages (operators only)", runOutbox},
+		{"audit", "audit verify|search|export [--subject S] [--actor A] [--record TYPE/ID] [--action X] [--from YYYY-MM-DD] [--to YYYY-MM-DD] [--limit N] [--after SEQ] [--reason R] [--data DIR | --database-url URL]", "verify the audit trail's hash chain, search it, or export it with a reason", runAudit},
 	}
 }
 

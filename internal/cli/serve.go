@@ -58,6 +58,14 @@ func migrated(ctx context.Context, cfg config.Config) (*store.DB, error) {
 	return db, nil
 }
 
+// keyFile is where the data keys live unless SENDA_KEYS gives them.
+func keyFile(cfg config.Config) string {
+	if p := os.Getenv("SENDA_KEYS_FILE"); p != "" {
+		return p
+	}
+	return filepath.Join(cfg.DataDir, "keys.json")
+}
+
 // keyring loads the data keys: SENDA_KEYS (the key file's JSON) or the key
 // file, created on first run.
 func keyring(cfg config.Config) (*seal.Keyring, error) {
@@ -68,10 +76,7 @@ func keyring(cfg config.Config) (*seal.Keyring, error) {
 		}
 		return k, nil
 	}
-	path := os.Getenv("SENDA_KEYS_FILE")
-	if path == "" {
-		path = filepath.Join(cfg.DataDir, "keys.json")
-	}
+	path := keyFile(cfg)
 	k, err := seal.LoadOrCreate(path)
 	if err != nil {
 		return nil, fmt.Errorf("data keys %s: %v", path, err)
@@ -161,6 +166,10 @@ func runServe(ctx context.Context, env *Env, args []string) error {
 	keys, err := keyring(cfg)
 	if err != nil {
 		return err
+	}
+	if os.Getenv("SENDA_KEYS") == "" {
+		// Pick up `senda keys rotate` run by another process.
+		defer keys.Follow(keyFile(cfg), 5*time.Second)()
 	}
 	app, err := NewApp(ctx, cfg, db, keys, log)
 	if err != nil {

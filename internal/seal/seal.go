@@ -20,6 +20,7 @@ import (
 	"path/filepath"
 	"sort"
 	"sync"
+	"time"
 )
 
 const version = 1
@@ -31,6 +32,8 @@ type Keyring struct {
 	keys    map[uint32]cipher.AEAD
 	index   []byte // blind-index key, derived from the first key
 	raw     map[uint32][]byte
+	// onMissing, when set, is called when a ciphertext names an unknown key.
+	onMissing func()
 }
 
 type keyFile struct {
@@ -196,7 +199,14 @@ func (k *Keyring) Open(ciphertext []byte, place string) ([]byte, error) {
 	id := binary.BigEndian.Uint32(ciphertext[1:5])
 	k.mu.RLock()
 	aead, ok := k.keys[id]
+	missing := k.onMissing
 	k.mu.RUnlock()
+	if !ok && missing != nil {
+		missing()
+		k.mu.RLock()
+		aead, ok = k.keys[id]
+		k.mu.RUnlock()
+	}
 	if !ok || len(ciphertext) < 5+aead.NonceSize() {
 		return nil, ErrOpen
 	}
@@ -224,4 +234,88 @@ func (k *Keyring) Index(kind, value string) string {
 	m.Write([]byte{0})
 	m.Write([]byte(value))
 	return base64.RawURLEncoding.EncodeToString(m.Sum(nil)[:20])
+}
+
+// Merge adds the keys of other that k lacks and takes other's primary: how a
+// running process picks up a rotation written to the key file.
+func (k *Keyring) Merge(other *Keyring) {
+	other.mu.RLock()
+	defer other.mu.RUnlock()
+	k.mu.Lock()
+	defer k.mu.Unlock()
+	for id, raw := range other.raw {
+		if _, ok := k.keys[id]; !ok {
+			if err := k.add(id, raw); err != nil {
+				continue
+			}
+		}
+	}
+	if _, ok := k.keys[other.primary]; ok {
+		k.primary = other.primary
+	}
+}
+
+// WriteFile saves the keyring atomically (write, sync, rename), mode 0600.
+func (k *Keyring) WriteFile(path string) error {
+	tmp := path + ".tmp"
+	f, err := os.OpenFile(tmp, os.O_CREATE|os.O_TRUNC|os.O_WRONLY, 0o600)
+	if err != nil {
+		return err
+	}
+	if _, err := f.Write(k.Marshal()); err != nil {
+		f.Close()
+		return err
+	}
+	if err := f.Sync(); err != nil {
+		f.Close()
+		return err
+	}
+	if err := f.Close(); err != nil {
+		return err
+	}
+	return os.Rename(tmp, path)
+}
+
+// Follow keeps k in step with the key file at path: it reloads the file when
+// it changes (checked every interval) and whenever a ciphertext names a key k
+// does not have, so a rotation by another process is picked up while serving.
+// It returns a function that stops following.
+func (k *Keyring) Follow(path string, interval time.Duration) (stop func()) {
+	var last time.Time
+	reload := func() {
+		st, err := os.Stat(path)
+		if err != nil || !st.ModTime().After(last) {
+			return
+		}
+		b, err := os.ReadFile(path)
+		if err != nil {
+			return
+		}
+		other, err := Parse(b)
+		if err != nil {
+			return
+		}
+		last = st.ModTime()
+		k.Merge(other)
+	}
+	var mu sync.Mutex
+	k.mu.Lock()
+	k.onMissing = func() { mu.Lock(); reload(); mu.Unlock() }
+	k.mu.Unlock()
+	done := make(chan struct{})
+	go func() {
+		t := time.NewTicker(interval)
+		defer t.Stop()
+		for {
+			select {
+			case <-done:
+				return
+			case <-t.C:
+				mu.Lock()
+				reload()
+				mu.Unlock()
+			}
+		}
+	}()
+	return func() { close(done) }
 }
