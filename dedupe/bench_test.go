@@ -38,6 +38,7 @@ func BenchmarkCandidates1M(b *testing.B) {
 	b.ReportMetric(float64(len(s.truth)), "true-pairs")
 	b.ReportMetric(q.precision, "precision")
 	b.ReportMetric(q.recall, "recall")
+	b.ReportMetric(float64(res.Stats.BlockPairs), "block-pairs")
 	b.ReportMetric(float64(res.Stats.Comparisons), "comparisons")
 	b.ReportMetric(float64(res.Stats.SkippedBlocks), "skipped-blocks")
 }

@@ -100,7 +100,8 @@ type Stats struct {
 	Blocks        int   // keys shared by at least two people and compared
 	SkippedBlocks int   // blocks larger than MaxBlock, not compared
 	SkippedKeys   int   // people's keys in skipped blocks
-	Comparisons   int64 // pairs scored
+	BlockPairs    int64 // pairs within compared blocks, counted once per block
+	Comparisons   int64 // pairs scored (once each, after the household and date checks)
 	Pairs         int   // pairs at or above the threshold
 }
 
@@ -374,6 +375,7 @@ func (m *matcher) block() {
 			}
 		case size >= 2:
 			m.stats.Blocks++
+			m.stats.BlockPairs += int64(size) * int64(size-1) / 2
 			for i := lo; i < hi; i++ {
 				counts[m.entries[i].person+1]++
 			}
@@ -407,6 +409,9 @@ func (m *matcher) block() {
 func (m *matcher) firstCommonKey(a, b int32) uint64 {
 	ka := m.keys[m.keyStart[a]:m.keyStart[a+1]]
 	kb := m.keys[m.keyStart[b]:m.keyStart[b+1]]
+	if len(ka) > 0 && len(kb) > 0 && ka[0] == kb[0] {
+		return ka[0]
+	}
 	i, j := 0, 0
 	for i < len(ka) && j < len(kb) {
 		switch {
@@ -521,8 +526,6 @@ type prepared struct {
 	surnames    []token
 	givenWeight float64 // the sum of the weights of the given-name words
 	surWeight   float64
-	givenCat    string // folded given names without spaces
-	surCat      string
 	birth       date
 	sex         byte
 	nats        []uint64 // hashes of the nationalities
@@ -540,8 +543,6 @@ func (p *prepared) fill(src *Person) {
 	}
 	p.given = tokens(src.GivenNames)
 	p.surnames = tokens(src.Surnames)
-	p.givenCat = concat(p.given)
-	p.surCat = concat(p.surnames)
 	p.birth = parseDate(src.BirthDate)
 	switch strings.ToUpper(strings.TrimSpace(src.Sex)) {
 	case "M":
@@ -570,18 +571,31 @@ func tokens(parts []string) []token {
 	return out
 }
 
-func concat(ts []token) string {
-	switch len(ts) {
-	case 0:
-		return ""
-	case 1:
-		return ts[0].word
+// compareConcat compares the words of a and b run together, as strings.
+func compareConcat(a, b []token) int {
+	i, j := 0, 0 // word indexes
+	x, y := 0, 0 // byte offsets in a[i], b[j]
+	for {
+		for i < len(a) && x == len(a[i].word) {
+			i, x = i+1, 0
+		}
+		for j < len(b) && y == len(b[j].word) {
+			j, y = j+1, 0
+		}
+		switch {
+		case i == len(a) && j == len(b):
+			return 0
+		case i == len(a):
+			return -1
+		case j == len(b):
+			return 1
+		}
+		if c := cmp.Compare(a[i].word[x], b[j].word[y]); c != 0 {
+			return c
+		}
+		x++
+		y++
 	}
-	var b strings.Builder
-	for _, t := range ts {
-		b.WriteString(t.word)
-	}
-	return b.String()
 }
 
 // DocumentKey normalises a document number for comparison: upper case,

@@ -113,11 +113,11 @@ func (s *scorer) score(a, b *prepared, minLogit float64) (float64, bool) {
 	if z+min(a.surWeight, b.surWeight)+min(a.givenWeight, b.givenWeight) < minLogit {
 		return z, false
 	}
-	z += s.names(a.surnames, b.surnames, a.surCat, b.surCat, true)
+	z += s.names(a.surnames, b.surnames, true)
 	if z+min(a.givenWeight, b.givenWeight) < minLogit {
 		return z, false
 	}
-	z += s.names(a.given, b.given, a.givenCat, b.givenCat, false)
+	z += s.names(a.given, b.given, false)
 	return z, z >= minLogit
 }
 
@@ -221,11 +221,12 @@ func dayNumber(p date) int {
 // a discount for a typo; a word without a similar counterpart, or without
 // any, takes a penalty. Lists whose words run together the same
 // (Jean-Baptiste, Jeanbaptiste) count as the same.
-func (s *scorer) names(a, b []token, aCat, bCat string, surnames bool) float64 {
+func (s *scorer) names(a, b []token, surnames bool) float64 {
 	if len(a) == 0 || len(b) == 0 {
 		return 0
 	}
-	if len(a) > len(b) || (len(a) == len(b) && aCat > bCat) {
+	order := compareConcat(a, b)
+	if len(a) > len(b) || (len(a) == len(b) && order > 0) {
 		// The shorter list first; between lists of one length, a fixed
 		// order, so that the greedy matching is symmetric.
 		a, b = b, a
@@ -234,7 +235,7 @@ func (s *scorer) names(a, b []token, aCat, bCat string, surnames bool) float64 {
 	if surnames {
 		exact, similar, gone = ReasonSurnames, ReasonSurnamesSimilar, ReasonSurnameMissing
 	}
-	if aCat == bCat && (len(a) > 1 || len(b) > 1) && len(a) != len(b) {
+	if order == 0 && len(a) != len(b) {
 		s.reasons = append(s.reasons, exact)
 		return max(sumWeights(a), sumWeights(b))
 	}
