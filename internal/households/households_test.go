@@ -34,7 +34,7 @@ func family(t testing.TB) *household.Household {
 	return &h
 }
 
-func newService(t *testing.T, db *store.DB) *Service {
+func newService(t testing.TB, db *store.DB) *Service {
 	return &Service{DB: db, Keys: seal.New(), ActsFor: func(context.Context, string, string) (bool, error) { return false, nil }}
 }
 
