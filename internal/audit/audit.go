@@ -7,6 +7,7 @@
 package audit
 
 import (
+	"bytes"
 	"context"
 	"database/sql"
 	"encoding/base64"
@@ -25,24 +26,25 @@ import (
 // Entry is one line of the audit trail. Fields holds the names of the fields
 // read or changed, never their values. Subject is the opaque id of the
 // applicant account or household the record belongs to. Remote is the client
-// address sealed with SealRemote, or empty for a local process.
+// address sealed with SealRemote, or empty for a local process. The JSON tags
+// name the form MarshalJSON writes, for schema generators.
 type Entry struct {
-	Seq        int64
-	At         time.Time
-	ActorID    string
-	ActorRole  string
-	ActorScope string
-	OnBehalfOf string
-	Action     string
-	RecordType string
-	RecordID   string
-	Subject    string
-	Fields     []string
-	Reason     string
-	Remote     string
-	RequestID  string
-	PrevHash   string
-	Hash       string
+	Seq        int64     `json:"seq"`
+	At         time.Time `json:"at"`
+	ActorID    string    `json:"actor_id"`
+	ActorRole  string    `json:"actor_role"`
+	ActorScope string    `json:"actor_scope"`
+	OnBehalfOf string    `json:"on_behalf_of"`
+	Action     string    `json:"action"`
+	RecordType string    `json:"record_type"`
+	RecordID   string    `json:"record_id"`
+	Subject    string    `json:"subject"`
+	Fields     []string  `json:"fields"`
+	Reason     string    `json:"reason"`
+	Remote     string    `json:"remote"`
+	RequestID  string    `json:"request_id"`
+	PrevHash   string    `json:"prev_hash"`
+	Hash       string    `json:"hash"`
 }
 
 // jsonEntry is the JSON form of an Entry, one per line in exports. At is in
@@ -72,8 +74,12 @@ func (e Entry) MarshalJSON() ([]byte, error) {
 	if f == nil {
 		f = []string{}
 	}
-	return json.Marshal(jsonEntry{e.Seq, formatAt(e.At), e.ActorID, e.ActorRole, e.ActorScope, e.OnBehalfOf, e.Action,
+	var b bytes.Buffer
+	enc := json.NewEncoder(&b)
+	enc.SetEscapeHTML(false)
+	err := enc.Encode(jsonEntry{e.Seq, formatAt(e.At), e.ActorID, e.ActorRole, e.ActorScope, e.OnBehalfOf, e.Action,
 		e.RecordType, e.RecordID, e.Subject, f, e.Reason, e.Remote, e.RequestID, e.PrevHash, e.Hash})
+	return bytes.TrimSuffix(b.Bytes(), []byte("\n")), err
 }
 
 // UnmarshalJSON reads the form MarshalJSON writes.

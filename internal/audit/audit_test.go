@@ -89,7 +89,6 @@ func TestAppendChainsConcurrentAppenders(t *testing.T) {
 		// appending, and its entry must vanish without a trace.
 		var wg sync.WaitGroup
 		var committed atomic.Int64
-		errRollback := errors.New("roll back")
 		for g := range 8 {
 			wg.Go(func() {
 				for i := range 25 {

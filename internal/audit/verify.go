@@ -91,8 +91,22 @@ func (c *chain) check(e *Entry, fieldsText string) *Break {
 // broken entry. An error means the log could not be read, not that it is
 // broken.
 func Verify(ctx context.Context, db *store.DB) (VerifyResult, error) {
-	res := VerifyResult{LastHash: Genesis}
+	var res VerifyResult
 	err := db.View(ctx, func(tx *store.Tx) error {
+		var err error
+		res, err = verifyTx(ctx, tx)
+		return err
+	})
+	if err != nil {
+		return VerifyResult{}, err
+	}
+	return res, nil
+}
+
+// verifyTx verifies the log as tx sees it.
+func verifyTx(ctx context.Context, tx *store.Tx) (VerifyResult, error) {
+	res := VerifyResult{LastHash: Genesis}
+	err := func() error {
 		rows, err := tx.QueryContext(ctx, `SELECT `+columns+` FROM audit_log ORDER BY seq`)
 		if err != nil {
 			return err
@@ -130,11 +144,8 @@ func Verify(ctx context.Context, db *store.DB) (VerifyResult, error) {
 			res.LastSeq, res.LastHash = e.Seq, e.Hash
 		}
 		return rows.Err()
-	})
-	if err != nil {
-		return VerifyResult{}, err
-	}
-	return res, nil
+	}()
+	return res, err
 }
 
 // columns are the audit_log columns in Entry order.
