@@ -18,9 +18,10 @@ export function senda() {
   return bin;
 }
 
-// startServer runs senda serve and resolves when it listens.
-export async function startServer(extraArgs = []) {
-  const data = mkdtempSync(join(tmpdir(), 'senda-e2e-'));
+// startServer runs senda serve and resolves when it listens. Pass
+// { data } to serve a data directory prepared beforehand (it is kept).
+export async function startServer(extraArgs = [], options = {}) {
+  const data = options.data || mkdtempSync(join(tmpdir(), 'senda-e2e-'));
   const args = ['serve', '--addr', '127.0.0.1:0', '--data', data, ...extraArgs];
   if (process.env.SENDA_E2E_DATABASE_URL) args.push('--database-url', process.env.SENDA_E2E_DATABASE_URL);
   const proc = spawn(senda(), args, { stdio: ['ignore', 'pipe', 'pipe'] });
@@ -45,7 +46,7 @@ export async function startServer(extraArgs = []) {
       const exited = new Promise((r) => proc.once('exit', r));
       proc.kill('SIGTERM');
       await exited;
-      rmSync(data, { recursive: true, force: true });
+      if (!options.data) rmSync(data, { recursive: true, force: true });
     },
   };
 }

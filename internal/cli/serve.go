@@ -13,12 +13,14 @@ import (
 	"time"
 
 	"github.com/senda-platform/senda"
+	"github.com/senda-platform/senda/internal/appointments"
 	"github.com/senda-platform/senda/internal/auth"
 	"github.com/senda-platform/senda/internal/config"
 	"github.com/senda-platform/senda/internal/households"
 	sendahttp "github.com/senda-platform/senda/internal/http"
 	"github.com/senda-platform/senda/internal/jobs"
 	"github.com/senda-platform/senda/internal/seal"
+	"github.com/senda-platform/senda/internal/statsvc"
 	"github.com/senda-platform/senda/internal/store"
 	"github.com/senda-platform/senda/internal/web"
 	"github.com/senda-platform/senda/reference"
@@ -111,6 +113,8 @@ type App struct {
 	// Households is the household registry.
 	Households *households.Service
 	Handler    http.Handler
+	// Appointments is the appointment programme and its daily draw.
+	Appointments *appointments.Service
 }
 
 // NewApp wires an App on an open, migrated store.
@@ -136,12 +140,21 @@ func NewApp(ctx context.Context, cfg config.Config, db *store.DB, keys *seal.Key
 	srv.RegisterAuth(app.Auth)
 	app.Households = &households.Service{DB: db, Keys: keys, ActsFor: app.Auth.ActsFor}
 	srv.RegisterHouseholds(app.Households)
+	if err := app.wireAppointments(cfg, log); err != nil {
+		return nil, err
+	}
+	statsSvc := statsvc.New(db)
+	srv.RegisterStats(statsSvc)
 	if _, err := web.Mount(srv, log); err != nil {
+		return nil, err
+	}
+	if err := web.MountStats(srv, statsSvc, log); err != nil {
 		return nil, err
 	}
 	if err := web.MountAuth(srv, app.Auth, auth.OIDCConfig{Issuer: cfg.OIDCIssuer, ClientID: cfg.OIDCClientID, ClientSecretFile: cfg.OIDCClientSecretFile, RedirectURL: cfg.OIDCRedirectURL}, log); err != nil {
 		return nil, err
 	}
+	web.MountHouseholds(srv, app.Households, log)
 	// Cross-site form posts and fetches are refused on every route
 	// (Sec-Fetch-Site / Origin checks); same-origin pages and API clients
 	// without a browser pass.
@@ -195,6 +208,7 @@ func runServe(ctx context.Context, env *Env, args []string) error {
 	}
 	runCtx, stopJobs := context.WithCancel(ctx)
 	jobsDone := make(chan struct{})
+	app.startAppointments(runCtx, log)
 	go func() { app.Runner.Run(runCtx, 4, cfg.ShutdownGrace); close(jobsDone) }()
 	serveErr := make(chan error, 1)
 	go func() { serveErr <- hs.Serve(ln) }()

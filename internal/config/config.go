@@ -30,14 +30,25 @@ type Config struct {
 	// ShutdownGrace bounds how long in-flight requests and jobs may run on
 	// SIGTERM.
 	ShutdownGrace time.Duration
+	// OIDCIssuer turns on staff sign-in through an OpenID Connect provider.
+	OIDCIssuer string
+	// OIDCClientID is Senda's client at the provider.
+	OIDCClientID string
+	// OIDCClientSecretFile holds the client secret (empty for a public client).
+	OIDCClientSecretFile string
+	// OIDCRedirectURL is the callback registered at the provider; empty
+	// derives it from each request.
+	OIDCRedirectURL string
 }
 
 // Env names the environment variables that mirror flags.
 var Env = map[string]string{
-	"data":         "SENDA_DATA",
-	"database-url": "SENDA_DATABASE_URL",
-	"addr":         "SENDA_ADDR",
-	"webhook-url":  "SENDA_WEBHOOK_URL",
+	"data":           "SENDA_DATA",
+	"database-url":   "SENDA_DATABASE_URL",
+	"addr":           "SENDA_ADDR",
+	"webhook-url":    "SENDA_WEBHOOK_URL",
+	"oidc-issuer":    "SENDA_OIDC_ISSUER",
+	"oidc-client-id": "SENDA_OIDC_CLIENT_ID",
 }
 
 // Default returns the zero-configuration settings.
@@ -55,6 +66,10 @@ func (c *Config) Bind(fs *flag.FlagSet, withServe bool) {
 		fs.StringVar(&c.WebhookURL, "webhook-url", envOr("webhook-url", c.WebhookURL), "gateway URL that receives outgoing messages; empty records them locally (env SENDA_WEBHOOK_URL)")
 		fs.StringVar(&c.WebhookSecretFile, "webhook-secret-file", c.WebhookSecretFile, "file holding the key that signs webhook bodies")
 		fs.DurationVar(&c.ShutdownGrace, "shutdown-grace", c.ShutdownGrace, "how long in-flight work may run after SIGTERM")
+		fs.StringVar(&c.OIDCIssuer, "oidc-issuer", envOr("oidc-issuer", c.OIDCIssuer), "issuer URL of the OpenID Connect provider for staff sign-in; empty turns it off (env SENDA_OIDC_ISSUER)")
+		fs.StringVar(&c.OIDCClientID, "oidc-client-id", envOr("oidc-client-id", c.OIDCClientID), "client ID of Senda at the OpenID Connect provider (env SENDA_OIDC_CLIENT_ID)")
+		fs.StringVar(&c.OIDCClientSecretFile, "oidc-client-secret-file", c.OIDCClientSecretFile, "file holding the OpenID Connect client secret; empty for a public client")
+		fs.StringVar(&c.OIDCRedirectURL, "oidc-redirect-url", c.OIDCRedirectURL, "callback URL registered at the provider, https://HOST/signin/oidc/callback; empty derives it from each request")
 	}
 }
 

@@ -35,7 +35,9 @@ type Page struct {
 	Path      string
 	RequestID string
 	Languages []struct{ Code, Name string }
-	Data      any
+	// SignedIn is true when the request carries a live session or token.
+	SignedIn bool
+	Data     any
 }
 
 // Mount registers the pages and static files on s.
@@ -108,7 +110,7 @@ func (w *Web) Render(rw http.ResponseWriter, r *http.Request, status int, name s
 			return i18n.T(lang, key, args)
 		},
 	})
-	p := Page{Lang: lang, Path: r.URL.Path, RequestID: sendahttp.RequestID(r.Context()), Data: data}
+	p := Page{Lang: lang, Path: r.URL.Path, RequestID: sendahttp.RequestID(r.Context()), SignedIn: !access.From(r.Context()).Anonymous(), Data: data}
 	for _, l := range i18n.Languages {
 		p.Languages = append(p.Languages, struct{ Code, Name string }{l, i18n.Names[l]})
 	}
