@@ -36,7 +36,7 @@ func NewTestApp(t testing.TB, e store.Dialect) *App {
 // Token returns a bearer token of role over scope.
 func (a *App) Token(t testing.TB, role access.Role, scope access.Scope) string {
 	t.Helper()
-	secret, _, err := a.Auth.CreateToken(context.Background(), operator, "test", role, scope, time.Hour)
+	secret, _, err := a.Auth.CreateToken(access.With(context.Background(), operator), operator, "test", role, scope, time.Hour)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -215,4 +215,40 @@ func FuzzBearerToken(f *testing.F) {
 			t.Fatalf("token %q was accepted", tok)
 		}
 	})
+}
+
+// Changes to accounts, sessions and tokens are in the audit trail, with who
+// made them.
+func TestAdminActionsAudited(t *testing.T) {
+	for _, e := range storetest.Engines {
+		t.Run(string(e), func(t *testing.T) {
+			app := NewTestApp(t, e)
+			admin := app.Token(t, access.Admin, "*")
+			w := app.Do("POST", "/api/v1/admin/accounts", admin, []byte(`{"email":"aud@example.org","password":"una contraseña larga","role":"auditor","scope":"*"}`))
+			var acct struct{ ID string }
+			json.Unmarshal(w.Body.Bytes(), &acct)
+			w = app.Do("POST", "/api/v1/admin/tokens", admin, []byte(`{"role":"analyst","scope":"GT","ttl_hours":2}`))
+			var tok struct{ Detail struct{ ID string } }
+			json.Unmarshal(w.Body.Bytes(), &tok)
+			app.Do("DELETE", "/api/v1/admin/tokens/"+tok.Detail.ID, admin, nil)
+			app.Do("POST", "/api/v1/auth/signin", "", []byte(`{"login":"aud@example.org","password":"una contraseña larga"}`))
+			app.Do("POST", "/api/v1/admin/accounts/"+acct.ID+"/sessions/revoke", admin, nil)
+			w = app.Do("GET", "/api/v1/audit?limit=100", app.Token(t, access.Auditor, "*"), nil)
+			var entries []struct {
+				Action    string `json:"action"`
+				ActorRole string `json:"actor_role"`
+				RecordID  string `json:"record_id"`
+			}
+			json.Unmarshal(w.Body.Bytes(), &entries)
+			seen := map[string]string{}
+			for _, en := range entries {
+				seen[en.Action] = en.ActorRole
+			}
+			for action, role := range map[string]string{"account.create": "admin", "token.create": "admin", "token.revoke": "admin", "session.create": "anonymous", "session.revoke": "admin"} {
+				if seen[action] != role {
+					t.Errorf("audit: %s by %q, want by %q (have %v)", action, seen[action], role, seen)
+				}
+			}
+		})
+	}
 }

@@ -9,10 +9,12 @@ import (
 
 	"github.com/senda-platform/senda"
 	"github.com/senda-platform/senda/internal/access"
+	"github.com/senda-platform/senda/internal/audit"
 	"github.com/senda-platform/senda/internal/auth"
 	"github.com/senda-platform/senda/internal/config"
 	"github.com/senda-platform/senda/internal/i18n"
 	"github.com/senda-platform/senda/internal/jobs"
+	"github.com/senda-platform/senda/internal/store"
 )
 
 // operator is the local operator running a command on the server itself.
@@ -27,6 +29,11 @@ func authService(ctx context.Context, cfg config.Config) (*auth.Service, func(),
 	if err != nil {
 		db.Close()
 		return nil, nil, err
+	}
+	db.Audit = func(ctx context.Context, tx *store.Tx, c store.Change) error {
+		_, err := audit.Append(ctx, tx, audit.Entry{ActorID: "cli", ActorRole: string(access.Admin), ActorScope: "*", Action: c.Action,
+			RecordType: c.RecordType, RecordID: c.RecordID, Subject: c.Subject, Fields: c.Fields})
+		return err
 	}
 	return auth.New(db, keys, jobs.NewOutbox(db, keys, jobs.DevSender{}, nil)), func() { db.Close() }, nil
 }

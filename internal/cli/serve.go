@@ -13,7 +13,9 @@ import (
 	"time"
 
 	"github.com/senda-platform/senda"
+	"github.com/senda-platform/senda/internal/access"
 	"github.com/senda-platform/senda/internal/appointments"
+	"github.com/senda-platform/senda/internal/audit"
 	"github.com/senda-platform/senda/internal/auth"
 	"github.com/senda-platform/senda/internal/config"
 	"github.com/senda-platform/senda/internal/households"
@@ -121,6 +123,22 @@ type App struct {
 func NewApp(ctx context.Context, cfg config.Config, db *store.DB, keys *seal.Keyring, log *slog.Logger) (*App, error) {
 	if err := loadReference(ctx, db); err != nil {
 		return nil, fmt.Errorf("cannot load reference data: %s", oneLine(err))
+	}
+	// Security-relevant changes made through the store (accounts, sessions,
+	// tokens, consent) go to the audit trail in their own transaction.
+	db.Audit = func(ctx context.Context, tx *store.Tx, c store.Change) error {
+		p := access.From(ctx)
+		role := string(p.Role)
+		if role == "" {
+			role = "anonymous"
+		}
+		e := audit.Entry{ActorID: p.Actor(), ActorRole: role, ActorScope: string(p.Scope), Action: c.Action,
+			RecordType: c.RecordType, RecordID: c.RecordID, Subject: c.Subject, Fields: c.Fields, RequestID: sendahttp.RequestID(ctx)}
+		if addr := sendahttp.RemoteAddr(ctx); addr != "" {
+			e.Remote = audit.SealRemote(keys, addr)
+		}
+		_, err := audit.Append(ctx, tx, e)
+		return err
 	}
 	metrics := sendahttp.NewMetrics(db)
 	srv := sendahttp.New(sendahttp.Config{DB: db, Log: log, Version: version(), Metrics: metrics})

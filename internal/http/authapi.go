@@ -13,8 +13,11 @@ import (
 	"github.com/senda-platform/senda/internal/store"
 )
 
-// Remote returns the client address of a request as seen by this node.
 type remoteKey struct{}
+
+// RemoteAddr returns the client address of the request in ctx, as seen by
+// this node.
+func RemoteAddr(ctx context.Context) string { return remoteAddr(ctx) }
 
 func remoteAddr(ctx context.Context) string {
 	s, _ := ctx.Value(remoteKey{}).(string)

@@ -49,7 +49,10 @@ func (tx *Tx) CreateAccount(ctx context.Context, a Account) error {
 		password_hash, oidc_subject, organisation, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14)`,
 		a.ID, a.Kind, a.Role, a.Scope, nullIfEmpty(a.EmailIndex), nullIfEmpty(a.PhoneIndex), a.Email, a.Phone, a.Name, a.Language,
 		nullIfEmpty(a.PasswordHash), nullIfEmpty(a.OIDCSubject), nullIfEmpty(a.Organisation), Micros(tx.Now))
-	return err
+	if err != nil {
+		return err
+	}
+	return tx.recordChange(ctx, Change{Action: "account.create", RecordType: "account", RecordID: a.ID, Subject: a.ID, Fields: []string{"kind", "role", "scope"}})
 }
 
 // Account reads one account by id.
@@ -92,19 +95,31 @@ func (tx *Tx) UpdateAccountAccess(ctx context.Context, id, role, scope string, d
 	if disabled {
 		d = Micros(tx.Now)
 	}
-	return expectOne(tx.ExecContext(ctx, `UPDATE accounts SET role = $2, scope = $3, disabled_at = CASE WHEN CAST($4 AS BIGINT) IS NULL THEN NULL ELSE COALESCE(disabled_at, $4) END WHERE id = $1`,
-		id, role, scope, d))
+	if err := expectOne(tx.ExecContext(ctx, `UPDATE accounts SET role = $2, scope = $3, disabled_at = CASE WHEN CAST($4 AS BIGINT) IS NULL THEN NULL ELSE COALESCE(disabled_at, $4) END WHERE id = $1`,
+		id, role, scope, d)); err != nil {
+		return err
+	}
+	return tx.recordChange(ctx, Change{Action: "account.update_access", RecordType: "account", RecordID: id, Subject: id, Fields: []string{"role", "scope", "disabled"}})
 }
 
 // SetPassword replaces an account's password hash.
 func (tx *Tx) SetPassword(ctx context.Context, id, hash string) error {
-	return expectOne(tx.ExecContext(ctx, `UPDATE accounts SET password_hash = $2 WHERE id = $1`, id, hash))
+	if err := expectOne(tx.ExecContext(ctx, `UPDATE accounts SET password_hash = $2 WHERE id = $1`, id, hash)); err != nil {
+		return err
+	}
+	return tx.recordChange(ctx, Change{Action: "account.password", RecordType: "account", RecordID: id, Subject: id, Fields: []string{"password"}})
 }
 
 // FlagAccount marks an account for review (once).
 func (tx *Tx) FlagAccount(ctx context.Context, id string) error {
-	_, err := tx.ExecContext(ctx, `UPDATE accounts SET flagged_at = $2 WHERE id = $1 AND flagged_at IS NULL`, id, Micros(tx.Now))
-	return err
+	res, err := tx.ExecContext(ctx, `UPDATE accounts SET flagged_at = $2 WHERE id = $1 AND flagged_at IS NULL`, id, Micros(tx.Now))
+	if err != nil {
+		return err
+	}
+	if n, _ := res.RowsAffected(); n == 1 {
+		return tx.recordChange(ctx, Change{Action: "account.flag", RecordType: "account", RecordID: id, Fields: []string{"flagged"}})
+	}
+	return nil
 }
 
 // Session is a browser session; the cookie value itself is never stored.
@@ -121,7 +136,10 @@ type Session struct {
 func (tx *Tx) CreateSession(ctx context.Context, s Session) error {
 	_, err := tx.ExecContext(ctx, `INSERT INTO sessions (id_hash, account_id, created_at, expires_at, last_seen_at) VALUES ($1, $2, $3, $4, $3)`,
 		s.IDHash, s.AccountID, Micros(tx.Now), Micros(s.ExpiresAt))
-	return err
+	if err != nil {
+		return err
+	}
+	return tx.recordChange(ctx, Change{Action: "session.create", RecordType: "session", RecordID: s.IDHash[:16], Subject: s.AccountID})
 }
 
 // LiveSession returns an unexpired, unrevoked session and its account.
@@ -158,7 +176,15 @@ func (tx *Tx) RevokeSessions(ctx context.Context, idHash, accountID string) (int
 	if err != nil {
 		return 0, err
 	}
-	return res.RowsAffected()
+	n, err := res.RowsAffected()
+	if err != nil || n == 0 {
+		return n, err
+	}
+	id := accountID
+	if idHash != "" {
+		id = idHash[:min(16, len(idHash))]
+	}
+	return n, tx.recordChange(ctx, Change{Action: "session.revoke", RecordType: "session", RecordID: id, Subject: accountID})
 }
 
 // Sessions lists an account's live sessions.
@@ -200,7 +226,10 @@ type Token struct {
 func (tx *Tx) CreateToken(ctx context.Context, t Token) error {
 	_, err := tx.ExecContext(ctx, `INSERT INTO api_tokens (id, hash, name, role, scope, created_by, created_at, expires_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)`,
 		t.ID, t.Hash, t.Name, t.Role, t.Scope, nullIfEmpty(t.CreatedBy), Micros(tx.Now), Micros(t.ExpiresAt))
-	return err
+	if err != nil {
+		return err
+	}
+	return tx.recordChange(ctx, Change{Action: "token.create", RecordType: "token", RecordID: t.ID, Fields: []string{"role", "scope", "expires_at"}})
 }
 
 const tokenCols = `id, hash, name, role, scope, COALESCE(created_by, ''), created_at, expires_at, COALESCE(revoked_at, 0), COALESCE(last_used_at, 0)`
@@ -238,7 +267,10 @@ func (tx *Tx) Tokens(ctx context.Context) ([]Token, error) {
 
 // RevokeToken revokes a token by id.
 func (tx *Tx) RevokeToken(ctx context.Context, id string) error {
-	return expectOne(tx.ExecContext(ctx, `UPDATE api_tokens SET revoked_at = $2 WHERE id = $1 AND revoked_at IS NULL`, id, Micros(tx.Now)))
+	if err := expectOne(tx.ExecContext(ctx, `UPDATE api_tokens SET revoked_at = $2 WHERE id = $1 AND revoked_at IS NULL`, id, Micros(tx.Now))); err != nil {
+		return err
+	}
+	return tx.recordChange(ctx, Change{Action: "token.revoke", RecordType: "token", RecordID: id})
 }
 
 // Throttle is the failed-sign-in record of one key (an account or an address).
@@ -327,12 +359,18 @@ type Grant struct {
 func (tx *Tx) CreateGrant(ctx context.Context, g Grant) error {
 	_, err := tx.ExecContext(ctx, `INSERT INTO helper_grants (id, helper_id, applicant_id, purpose, granted_at) VALUES ($1, $2, $3, $4, $5)`,
 		g.ID, g.HelperID, g.ApplicantID, g.Purpose, Micros(tx.Now))
-	return err
+	if err != nil {
+		return err
+	}
+	return tx.recordChange(ctx, Change{Action: "consent.grant", RecordType: "helper_grant", RecordID: g.ID, Subject: g.ApplicantID, Fields: []string{"helper_id", "purpose"}})
 }
 
 // RevokeGrant withdraws consent; only the applicant who gave it may.
 func (tx *Tx) RevokeGrant(ctx context.Context, id, applicantID string) error {
-	return expectOne(tx.ExecContext(ctx, `UPDATE helper_grants SET revoked_at = $3 WHERE id = $1 AND applicant_id = $2 AND revoked_at IS NULL`, id, applicantID, Micros(tx.Now)))
+	if err := expectOne(tx.ExecContext(ctx, `UPDATE helper_grants SET revoked_at = $3 WHERE id = $1 AND applicant_id = $2 AND revoked_at IS NULL`, id, applicantID, Micros(tx.Now))); err != nil {
+		return err
+	}
+	return tx.recordChange(ctx, Change{Action: "consent.revoke", RecordType: "helper_grant", RecordID: id, Subject: applicantID})
 }
 
 // Grants lists grants by helper or by applicant (give one), live ones only

@@ -42,6 +42,9 @@ type DB struct {
 	r       *sql.DB
 	// Now is the clock; one value is taken per transaction.
 	Now func() time.Time
+	// Audit, when set, records security-relevant changes made through Tx
+	// methods in the same transaction (the audit trail sets it).
+	Audit func(ctx context.Context, tx *Tx, c Change) error
 }
 
 // Options configure Open.

@@ -1,0 +1,995 @@
+package store
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// Appointments: capacity, slots, closures, draws, requests, appointments,
+// moves and signing keys. The rules live in internal/appointments; these are
+// the queries, the same text on both engines.
+
+// CapacityRow is one weekly template day (Weekday 0..6, Sunday first) or one
+// date override (ServiceDate set) of a location. Slots is JSON.
+type CapacityRow struct {
+	Location    string
+	Weekday     int
+	ServiceDate string
+	Slots       string
+	UpdatedBy   string
+	UpdatedAt   time.Time
+}
+
+// PutTemplateDay replaces one weekday of a location's weekly template.
+func (tx *Tx) PutTemplateDay(ctx context.Context, r CapacityRow) error {
+	_, err := tx.ExecContext(ctx, `INSERT INTO capacity_templates (location, weekday, slots, updated_by, updated_at) VALUES ($1, $2, $3, $4, $5)
+		ON CONFLICT (location, weekday) DO UPDATE SET slots = excluded.slots, updated_by = excluded.updated_by, updated_at = excluded.updated_at`,
+		r.Location, r.Weekday, r.Slots, r.UpdatedBy, Micros(tx.Now))
+	return err
+}
+
+// DeleteTemplateDay removes one weekday of a location's template.
+func (tx *Tx) DeleteTemplateDay(ctx context.Context, location string, weekday int) error {
+	_, err := tx.ExecContext(ctx, `DELETE FROM capacity_templates WHERE location = $1 AND weekday = $2`, location, weekday)
+	return err
+}
+
+// TemplateDays returns the weekly template of a location ("" for every
+// location), by location and weekday.
+func (tx *Tx) TemplateDays(ctx context.Context, location string) ([]CapacityRow, error) {
+	rows, err := tx.QueryContext(ctx, `SELECT location, weekday, slots, updated_by, updated_at FROM capacity_templates
+		WHERE ($1 = '' OR location = $1) ORDER BY location, weekday`, location)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []CapacityRow
+	for rows.Next() {
+		var r CapacityRow
+		var at int64
+		if err := rows.Scan(&r.Location, &r.Weekday, &r.Slots, &r.UpdatedBy, &at); err != nil {
+			return nil, err
+		}
+		r.UpdatedAt = FromMicros(at)
+		out = append(out, r)
+	}
+	return out, rows.Err()
+}
+
+// PutOverride sets the slots of a location on one date.
+func (tx *Tx) PutOverride(ctx context.Context, r CapacityRow) error {
+	_, err := tx.ExecContext(ctx, `INSERT INTO capacity_overrides (location, service_date, slots, updated_by, updated_at) VALUES ($1, $2, $3, $4, $5)
+		ON CONFLICT (location, service_date) DO UPDATE SET slots = excluded.slots, updated_by = excluded.updated_by, updated_at = excluded.updated_at`,
+		r.Location, r.ServiceDate, r.Slots, r.UpdatedBy, Micros(tx.Now))
+	return err
+}
+
+// DeleteOverride removes a date override; it reports whether there was one.
+func (tx *Tx) DeleteOverride(ctx context.Context, location, date string) (bool, error) {
+	res, err := tx.ExecContext(ctx, `DELETE FROM capacity_overrides WHERE location = $1 AND service_date = $2`, location, date)
+	if err != nil {
+		return false, err
+	}
+	n, err := res.RowsAffected()
+	return n > 0, err
+}
+
+// Overrides returns the date overrides between two dates (inclusive) of a
+// location ("" for every location).
+func (tx *Tx) Overrides(ctx context.Context, location, from, to string) ([]CapacityRow, error) {
+	rows, err := tx.QueryContext(ctx, `SELECT location, service_date, slots, updated_by, updated_at FROM capacity_overrides
+		WHERE ($1 = '' OR location = $1) AND service_date >= $2 AND service_date <= $3 ORDER BY service_date, location`, location, from, to)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []CapacityRow
+	for rows.Next() {
+		r := CapacityRow{Weekday: -1}
+		var at int64
+		if err := rows.Scan(&r.Location, &r.ServiceDate, &r.Slots, &r.UpdatedBy, &at); err != nil {
+			return nil, err
+		}
+		r.UpdatedAt = FromMicros(at)
+		out = append(out, r)
+	}
+	return out, rows.Err()
+}
+
+// Materialized reports whether the slots of a service date are in the
+// slots table.
+func (tx *Tx) Materialized(ctx context.Context, date string) (bool, error) {
+	var n int
+	err := tx.QueryRowContext(ctx, `SELECT COUNT(*) FROM slot_dates WHERE service_date = $1`, date).Scan(&n)
+	return n > 0, err
+}
+
+// MarkMaterialized records that a date's slots are in the slots table. It
+// reports false when another transaction did it first.
+func (tx *Tx) MarkMaterialized(ctx context.Context, date string) (bool, error) {
+	res, err := tx.ExecContext(ctx, `INSERT INTO slot_dates (service_date, materialized_at) VALUES ($1, $2) ON CONFLICT (service_date) DO NOTHING`, date, Micros(tx.Now))
+	if err != nil {
+		return false, err
+	}
+	n, err := res.RowsAffected()
+	return n == 1, err
+}
+
+// SlotRow is one slot: Capacity persons at Location from Start. Used persons
+// hold appointments; Held seats are set aside for the draw of HeldBy.
+// ClosureID is set while a closure suspends the slot.
+type SlotRow struct {
+	Location    string
+	Start       time.Time
+	ServiceDate string
+	Capacity    int
+	Used        int
+	Held        int
+	HeldBy      string
+	ClosureID   string
+}
+
+// Free is what the slot can still take.
+func (s SlotRow) Free() int { return s.Capacity - s.Used - s.Held }
+
+// InsertSlot adds a slot; a slot already there is left as it is.
+func (tx *Tx) InsertSlot(ctx context.Context, s SlotRow) error {
+	_, err := tx.ExecContext(ctx, `INSERT INTO slots (location, start_at, service_date, capacity, used, held, closure_id) VALUES ($1, $2, $3, $4, 0, 0, $5)
+		ON CONFLICT (location, start_at) DO NOTHING`, s.Location, Micros(s.Start), s.ServiceDate, s.Capacity, nullIfEmpty(s.ClosureID))
+	return err
+}
+
+const slotCols = `location, start_at, service_date, capacity, used, held, COALESCE(held_by, ''), COALESCE(closure_id, '')`
+
+func scanSlots(rows *sql.Rows, err error) ([]SlotRow, error) {
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []SlotRow
+	for rows.Next() {
+		var s SlotRow
+		var at int64
+		if err := rows.Scan(&s.Location, &at, &s.ServiceDate, &s.Capacity, &s.Used, &s.Held, &s.HeldBy, &s.ClosureID); err != nil {
+			return nil, err
+		}
+		s.Start = FromMicros(at)
+		out = append(out, s)
+	}
+	return out, rows.Err()
+}
+
+// SlotsOn returns the slots of a service date at a location ("" for every
+// location), by location then start.
+func (tx *Tx) SlotsOn(ctx context.Context, date, location string) ([]SlotRow, error) {
+	return scanSlots(tx.QueryContext(ctx, `SELECT `+slotCols+` FROM slots WHERE service_date = $1 AND ($2 = '' OR location = $2)
+		ORDER BY location, start_at`, date, location))
+}
+
+// SlotsBetween returns the slots of a location between two dates
+// (inclusive), by start.
+func (tx *Tx) SlotsBetween(ctx context.Context, location, from, to string) ([]SlotRow, error) {
+	return scanSlots(tx.QueryContext(ctx, `SELECT `+slotCols+` FROM slots WHERE location = $1 AND service_date >= $2 AND service_date <= $3
+		ORDER BY start_at`, location, from, to))
+}
+
+// FreeSlotsFrom returns the open slots with free seats that start at or
+// after from, on dates other than exceptDate, whose own draw has run: seats
+// released or cancelled after a draw, which the next draw offers again.
+func (tx *Tx) FreeSlotsFrom(ctx context.Context, from time.Time, exceptDate string) ([]SlotRow, error) {
+	return scanSlots(tx.QueryContext(ctx, `SELECT `+slotCols+` FROM slots s WHERE start_at >= $1 AND service_date <> $2
+		AND closure_id IS NULL AND capacity - used - held > 0
+		AND EXISTS (SELECT 1 FROM draws d WHERE d.service_date = s.service_date AND d.status IN ('drawn', 'published'))
+		ORDER BY start_at, location`, Micros(from), exceptDate))
+}
+
+// Slot reads one slot.
+func (tx *Tx) Slot(ctx context.Context, location string, start time.Time) (SlotRow, error) {
+	l, err := scanSlots(tx.QueryContext(ctx, `SELECT `+slotCols+` FROM slots WHERE location = $1 AND start_at = $2`, location, Micros(start)))
+	if err != nil {
+		return SlotRow{}, err
+	}
+	if len(l) == 0 {
+		return SlotRow{}, sql.ErrNoRows
+	}
+	return l[0], nil
+}
+
+// TakeSeats adds n persons to a slot's used count if it has room (and, with
+// open, is not suspended). It reports whether it did.
+func (tx *Tx) TakeSeats(ctx context.Context, location string, start time.Time, n int, open bool) (bool, error) {
+	q := `UPDATE slots SET used = used + $3 WHERE location = $1 AND start_at = $2 AND used + held + $3 <= capacity`
+	if open {
+		q += ` AND closure_id IS NULL`
+	}
+	res, err := tx.ExecContext(ctx, q, location, Micros(start), n)
+	if err != nil {
+		return false, err
+	}
+	k, err := res.RowsAffected()
+	return k == 1, err
+}
+
+// ReturnSeats takes n persons off a slot's used count.
+func (tx *Tx) ReturnSeats(ctx context.Context, location string, start time.Time, n int) error {
+	return expectOne(tx.ExecContext(ctx, `UPDATE slots SET used = used - $3 WHERE location = $1 AND start_at = $2 AND used >= $3`, location, Micros(start), n))
+}
+
+// SetSlotCapacity changes a slot's capacity; it reports false when the slot
+// already holds more than the new capacity.
+func (tx *Tx) SetSlotCapacity(ctx context.Context, location string, start time.Time, capacity int) (bool, error) {
+	res, err := tx.ExecContext(ctx, `UPDATE slots SET capacity = $3 WHERE location = $1 AND start_at = $2 AND used + held <= $3`, location, Micros(start), capacity)
+	if err != nil {
+		return false, err
+	}
+	k, err := res.RowsAffected()
+	return k == 1, err
+}
+
+// DeleteEmptySlot removes a slot that nobody holds; it reports whether it did.
+func (tx *Tx) DeleteEmptySlot(ctx context.Context, location string, start time.Time) (bool, error) {
+	res, err := tx.ExecContext(ctx, `DELETE FROM slots WHERE location = $1 AND start_at = $2 AND used = 0 AND held = 0`, location, Micros(start))
+	if err != nil {
+		return false, err
+	}
+	k, err := res.RowsAffected()
+	return k == 1, err
+}
+
+// HoldSlot sets the free seats of a slot aside for the draw of date and
+// returns how many it held.
+func (tx *Tx) HoldSlot(ctx context.Context, location string, start time.Time, date string) (int, error) {
+	var held int
+	err := tx.QueryRowContext(ctx, `UPDATE slots SET held = capacity - used, held_by = $3
+		WHERE location = $1 AND start_at = $2 AND held = 0 RETURNING held`, location, Micros(start), date).Scan(&held)
+	if errors.Is(err, sql.ErrNoRows) {
+		return 0, nil
+	}
+	return held, err
+}
+
+// UseHeld turns n seats held for the draw of date into used seats.
+func (tx *Tx) UseHeld(ctx context.Context, location string, start time.Time, date string, n int) error {
+	return expectOne(tx.ExecContext(ctx, `UPDATE slots SET used = used + $4, held = held - $4 WHERE location = $1 AND start_at = $2 AND held_by = $3 AND held >= $4`,
+		location, Micros(start), date, n))
+}
+
+// ReleaseHolds frees every seat held for the draw of date.
+func (tx *Tx) ReleaseHolds(ctx context.Context, date string) error {
+	_, err := tx.ExecContext(ctx, `UPDATE slots SET held = 0, held_by = NULL WHERE held_by = $1`, date)
+	return err
+}
+
+// SuspendSlots marks the open slots of a location in [from, until) as
+// suspended by a closure; with starts, only slots whose start is one of
+// them. It returns how many it suspended.
+func (tx *Tx) SuspendSlots(ctx context.Context, closureID, location string, from, until time.Time, starts []time.Time) (int64, error) {
+	var res sql.Result
+	var err error
+	if len(starts) == 0 {
+		res, err = tx.ExecContext(ctx, `UPDATE slots SET closure_id = $1 WHERE location = $2 AND start_at >= $3 AND start_at < $4 AND closure_id IS NULL`,
+			closureID, location, Micros(from), Micros(until))
+	} else {
+		var n int64
+		for _, s := range starts {
+			if s.Before(from) || !s.Before(until) {
+				continue
+			}
+			r, err := tx.ExecContext(ctx, `UPDATE slots SET closure_id = $1 WHERE location = $2 AND start_at = $3 AND closure_id IS NULL`, closureID, location, Micros(s))
+			if err != nil {
+				return n, err
+			}
+			k, _ := r.RowsAffected()
+			n += k
+		}
+		return n, nil
+	}
+	if err != nil {
+		return 0, err
+	}
+	return res.RowsAffected()
+}
+
+// UnsuspendSlots clears a closure from its slots.
+func (tx *Tx) UnsuspendSlots(ctx context.Context, closureID string) error {
+	_, err := tx.ExecContext(ctx, `UPDATE slots SET closure_id = NULL WHERE closure_id = $1`, closureID)
+	return err
+}
+
+// ClosureRow is a closure of a location or some of its slots.
+type ClosureRow struct {
+	ID         string
+	Location   string
+	From       time.Time
+	Until      time.Time
+	Starts     string
+	Reason     string
+	CreatedBy  string
+	CreatedAt  time.Time
+	ReopenedBy string
+	ReopenedAt time.Time
+}
+
+// InsertClosure stores a closure.
+func (tx *Tx) InsertClosure(ctx context.Context, c ClosureRow) error {
+	_, err := tx.ExecContext(ctx, `INSERT INTO closures (id, location, from_at, until_at, starts, reason, created_by, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)`,
+		c.ID, c.Location, Micros(c.From), Micros(c.Until), c.Starts, c.Reason, c.CreatedBy, Micros(tx.Now))
+	return err
+}
+
+// ReopenClosure marks a closure reopened; it reports false when it was not open.
+func (tx *Tx) ReopenClosure(ctx context.Context, id, by string) (bool, error) {
+	res, err := tx.ExecContext(ctx, `UPDATE closures SET reopened_by = $2, reopened_at = $3 WHERE id = $1 AND reopened_at IS NULL`, id, by, Micros(tx.Now))
+	if err != nil {
+		return false, err
+	}
+	n, err := res.RowsAffected()
+	return n == 1, err
+}
+
+const closureCols = `id, location, from_at, until_at, starts, reason, created_by, created_at, COALESCE(reopened_by, ''), COALESCE(reopened_at, 0)`
+
+func scanClosures(rows *sql.Rows, err error) ([]ClosureRow, error) {
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []ClosureRow
+	for rows.Next() {
+		var c ClosureRow
+		var from, until, created, reopened int64
+		if err := rows.Scan(&c.ID, &c.Location, &from, &until, &c.Starts, &c.Reason, &c.CreatedBy, &created, &c.ReopenedBy, &reopened); err != nil {
+			return nil, err
+		}
+		c.From, c.Until, c.CreatedAt, c.ReopenedAt = FromMicros(from), FromMicros(until), FromMicros(created), FromMicros(reopened)
+		out = append(out, c)
+	}
+	return out, rows.Err()
+}
+
+// Closure reads one closure.
+func (tx *Tx) Closure(ctx context.Context, id string) (ClosureRow, error) {
+	l, err := scanClosures(tx.QueryContext(ctx, `SELECT `+closureCols+` FROM closures WHERE id = $1`, id))
+	if err != nil {
+		return ClosureRow{}, err
+	}
+	if len(l) == 0 {
+		return ClosureRow{}, sql.ErrNoRows
+	}
+	return l[0], nil
+}
+
+// Closures lists closures of a location ("" for all) that end after since,
+// newest first; with open, only those not reopened.
+func (tx *Tx) Closures(ctx context.Context, location string, since time.Time, open bool) ([]ClosureRow, error) {
+	return scanClosures(tx.QueryContext(ctx, `SELECT `+closureCols+` FROM closures WHERE ($1 = '' OR location = $1) AND until_at > $2
+		AND ($3 = 0 OR reopened_at IS NULL) ORDER BY from_at DESC, id`, location, Micros(since), boolInt(open)))
+}
+
+func boolInt(b bool) int {
+	if b {
+		return 1
+	}
+	return 0
+}
+
+// DrawRow is the draw of one service date.
+type DrawRow struct {
+	ServiceDate     string
+	Status          string
+	Commitment      string
+	Seed            []byte // sealed
+	RevealedSeed    string
+	OpensAt         time.Time
+	ClosesAt        time.Time
+	PriorityShareBP int
+	RequestsRoot    string
+	RequestCount    int
+	BeaconSource    string
+	BeaconRound     int64
+	BeaconValue     string
+	BeaconNote      string
+	AllocationCount int
+	CreatedAt       time.Time
+	ClosedAt        time.Time
+	DrawnAt         time.Time
+	PublishedAt     time.Time
+}
+
+// InsertDraw creates the draw of a date unless it exists; it reports whether
+// it created it.
+func (tx *Tx) InsertDraw(ctx context.Context, d DrawRow) (bool, error) {
+	res, err := tx.ExecContext(ctx, `INSERT INTO draws (service_date, status, commitment, seed, opens_at, closes_at, priority_share_bp, created_at)
+		VALUES ($1, 'open', $2, $3, $4, $5, $6, $7) ON CONFLICT (service_date) DO NOTHING`,
+		d.ServiceDate, d.Commitment, d.Seed, Micros(d.OpensAt), Micros(d.ClosesAt), d.PriorityShareBP, Micros(tx.Now))
+	if err != nil {
+		return false, err
+	}
+	n, err := res.RowsAffected()
+	return n == 1, err
+}
+
+const drawCols = `service_date, status, commitment, seed, COALESCE(revealed_seed, ''), opens_at, closes_at, priority_share_bp,
+	COALESCE(requests_root, ''), request_count, COALESCE(beacon_source, ''), COALESCE(beacon_round, 0), COALESCE(beacon_value, ''), beacon_note,
+	allocation_count, created_at, COALESCE(closed_at, 0), COALESCE(drawn_at, 0), COALESCE(published_at, 0)`
+
+func scanDraw(row interface{ Scan(...any) error }) (DrawRow, error) {
+	var d DrawRow
+	var opens, closes, created, closed, drawn, published int64
+	err := row.Scan(&d.ServiceDate, &d.Status, &d.Commitment, &d.Seed, &d.RevealedSeed, &opens, &closes, &d.PriorityShareBP,
+		&d.RequestsRoot, &d.RequestCount, &d.BeaconSource, &d.BeaconRound, &d.BeaconValue, &d.BeaconNote,
+		&d.AllocationCount, &created, &closed, &drawn, &published)
+	d.OpensAt, d.ClosesAt, d.CreatedAt = FromMicros(opens), FromMicros(closes), FromMicros(created)
+	d.ClosedAt, d.DrawnAt, d.PublishedAt = FromMicros(closed), FromMicros(drawn), FromMicros(published)
+	return d, err
+}
+
+// Draw reads the draw of a date. On PostgreSQL, lock takes a row lock
+// ("share" or "update") held until the transaction ends.
+func (tx *Tx) Draw(ctx context.Context, date, lock string) (DrawRow, error) {
+	q := `SELECT ` + drawCols + ` FROM draws WHERE service_date = $1`
+	if tx.Dialect() == Postgres {
+		switch lock {
+		case "share":
+			q += ` FOR SHARE`
+		case "update":
+			q += ` FOR UPDATE`
+		}
+	}
+	return scanDraw(tx.QueryRowContext(ctx, q, date))
+}
+
+// Draws lists the draws between two dates (inclusive), newest first.
+func (tx *Tx) Draws(ctx context.Context, from, to string) ([]DrawRow, error) {
+	rows, err := tx.QueryContext(ctx, `SELECT `+drawCols+` FROM draws WHERE service_date >= $1 AND service_date <= $2 ORDER BY service_date DESC`, from, to)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []DrawRow
+	for rows.Next() {
+		d, err := scanDraw(rows)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, d)
+	}
+	return out, rows.Err()
+}
+
+// SetDrawStatus moves a draw from one status to the next and sets the
+// given columns (closed_at, drawn_at or published_at to now, and any of
+// requests_root, request_count, allocation_count, revealed_seed). It
+// reports false when the draw was not in status from: another node did it.
+func (tx *Tx) SetDrawStatus(ctx context.Context, date, from, to string, set map[string]any) (bool, error) {
+	cols := []string{"status = $3"}
+	args := []any{date, from, to}
+	at := map[string]string{"closed": "closed_at", "drawn": "drawn_at", "published": "published_at"}[to]
+	if at != "" {
+		args = append(args, Micros(tx.Now))
+		cols = append(cols, at+" = $4")
+	}
+	for _, k := range []string{"requests_root", "request_count", "allocation_count", "revealed_seed"} {
+		if v, ok := set[k]; ok {
+			args = append(args, v)
+			cols = append(cols, k+" = $"+strconv.Itoa(len(args)))
+		}
+	}
+	res, err := tx.ExecContext(ctx, `UPDATE draws SET `+strings.Join(cols, ", ")+` WHERE service_date = $1 AND status = $2`, args...)
+	if err != nil {
+		return false, err
+	}
+	n, err := res.RowsAffected()
+	return n == 1, err
+}
+
+// SetDrawBeacon records the beacon of a draw, or why there is none.
+func (tx *Tx) SetDrawBeacon(ctx context.Context, date, source string, round int64, value, note string) error {
+	return expectOne(tx.ExecContext(ctx, `UPDATE draws SET beacon_source = $2, beacon_round = $3, beacon_value = $4, beacon_note = $5
+		WHERE service_date = $1 AND status = 'closed'`, date, nullIfEmpty(source), round, nullIfEmpty(value), note))
+}
+
+// DrawSlotRow is one slot of a draw as frozen at its close.
+type DrawSlotRow struct {
+	Position int
+	Location string
+	Start    time.Time
+	Capacity int
+}
+
+// InsertDrawSlot stores one frozen slot of a draw.
+func (tx *Tx) InsertDrawSlot(ctx context.Context, date string, s DrawSlotRow) error {
+	_, err := tx.ExecContext(ctx, `INSERT INTO draw_slots (service_date, position, location, start_at, capacity) VALUES ($1, $2, $3, $4, $5)`,
+		date, s.Position, s.Location, Micros(s.Start), s.Capacity)
+	return err
+}
+
+// DrawSlots returns the frozen slots of a draw in record order.
+func (tx *Tx) DrawSlots(ctx context.Context, date string) ([]DrawSlotRow, error) {
+	rows, err := tx.QueryContext(ctx, `SELECT position, location, start_at, capacity FROM draw_slots WHERE service_date = $1 ORDER BY position`, date)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []DrawSlotRow
+	for rows.Next() {
+		var s DrawSlotRow
+		var at int64
+		if err := rows.Scan(&s.Position, &s.Location, &at, &s.Capacity); err != nil {
+			return nil, err
+		}
+		s.Start = FromMicros(at)
+		out = append(out, s)
+	}
+	return out, rows.Err()
+}
+
+// InsertDrawChunk stores one chunk of the frozen requests of a draw.
+func (tx *Tx) InsertDrawChunk(ctx context.Context, date string, chunk int, data []byte) error {
+	_, err := tx.ExecContext(ctx, `INSERT INTO draw_requests (service_date, chunk, data) VALUES ($1, $2, $3)`, date, chunk, data)
+	return err
+}
+
+// DrawChunks calls fn with each chunk of the frozen requests of a draw, in
+// order. The slice is only valid during the call.
+func (tx *Tx) DrawChunks(ctx context.Context, date string, fn func(data []byte) error) error {
+	rows, err := tx.QueryContext(ctx, `SELECT data FROM draw_requests WHERE service_date = $1 ORDER BY chunk`, date)
+	if err != nil {
+		return err
+	}
+	defer rows.Close()
+	var b sql.RawBytes
+	for rows.Next() {
+		if err := rows.Scan(&b); err != nil {
+			return err
+		}
+		if err := fn(b); err != nil {
+			return err
+		}
+	}
+	return rows.Err()
+}
+
+// DrawAllocationRow is one allocation of a draw.
+type DrawAllocationRow struct {
+	Position  int
+	RequestID string
+	Location  string
+	Start     time.Time
+	Phase     string
+}
+
+// InsertDrawAllocation stores one allocation of a draw.
+func (tx *Tx) InsertDrawAllocation(ctx context.Context, date string, a DrawAllocationRow) error {
+	_, err := tx.ExecContext(ctx, `INSERT INTO draw_allocations (service_date, position, request_id, location, start_at, phase) VALUES ($1, $2, $3, $4, $5, $6)`,
+		date, a.Position, a.RequestID, a.Location, Micros(a.Start), a.Phase)
+	return err
+}
+
+// DrawAllocations returns the allocations of a draw in placement order.
+func (tx *Tx) DrawAllocations(ctx context.Context, date string) ([]DrawAllocationRow, error) {
+	rows, err := tx.QueryContext(ctx, `SELECT position, request_id, location, start_at, phase FROM draw_allocations WHERE service_date = $1 ORDER BY position`, date)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []DrawAllocationRow
+	for rows.Next() {
+		var a DrawAllocationRow
+		var at int64
+		if err := rows.Scan(&a.Position, &a.RequestID, &a.Location, &at, &a.Phase); err != nil {
+			return nil, err
+		}
+		a.Start = FromMicros(at)
+		out = append(out, a)
+	}
+	return out, rows.Err()
+}
+
+// RequestRow is a request for an appointment.
+type RequestRow struct {
+	Key          string
+	ID           string
+	ServiceDate  string
+	HouseholdID  string
+	Size         int
+	RegisteredAt time.Time
+	Preferences  string // comma-separated location codes
+	Status       string
+	CreatedAt    time.Time
+	UpdatedAt    time.Time
+}
+
+const requestCols = `key, id, service_date, household_id, size, registered_at, preferences, status, created_at, updated_at`
+
+func scanRequest(row interface{ Scan(...any) error }) (RequestRow, error) {
+	var r RequestRow
+	var reg, created, updated int64
+	err := row.Scan(&r.Key, &r.ID, &r.ServiceDate, &r.HouseholdID, &r.Size, &reg, &r.Preferences, &r.Status, &created, &updated)
+	r.RegisteredAt, r.CreatedAt, r.UpdatedAt = FromMicros(reg), FromMicros(created), FromMicros(updated)
+	return r, err
+}
+
+// RequestWriter writes requests with prepared statements, for intake
+// batches: many requests in one transaction.
+type RequestWriter struct {
+	tx           *Tx
+	upsert, live *sql.Stmt
+}
+
+// RequestWriter prepares the intake statements on tx. Close it before the
+// transaction ends.
+func (tx *Tx) RequestWriter(ctx context.Context) (*RequestWriter, error) {
+	w := &RequestWriter{tx: tx}
+	var err error
+	if w.upsert, err = tx.PrepareContext(ctx, `INSERT INTO appointment_requests (key, id, service_date, household_id, size, registered_at, preferences, status, created_at, updated_at)
+		VALUES ($1, $2, $3, $4, $5, $6, $7, 'live', $8, $8)
+		ON CONFLICT (service_date, household_id) DO UPDATE SET size = excluded.size, registered_at = excluded.registered_at,
+		preferences = excluded.preferences, status = 'live', updated_at = excluded.updated_at
+		RETURNING key, id`); err != nil {
+		return nil, err
+	}
+	if w.live, err = tx.PrepareContext(ctx, `SELECT COUNT(*) FROM appointments WHERE household_id = $1 AND status IN ('allocated', 'confirmed')`); err != nil {
+		w.Close()
+		return nil, err
+	}
+	return w, nil
+}
+
+// Close releases the prepared statements.
+func (w *RequestWriter) Close() {
+	for _, s := range []*sql.Stmt{w.upsert, w.live} {
+		if s != nil {
+			s.Close()
+		}
+	}
+}
+
+// Upsert stores r as the live request of its household for its date,
+// replacing an earlier one, whose id is kept. It returns the stored id and
+// whether it replaced one.
+func (w *RequestWriter) Upsert(ctx context.Context, r RequestRow) (id string, replaced bool, err error) {
+	var key string
+	err = w.upsert.QueryRowContext(ctx, r.Key, r.ID, r.ServiceDate, r.HouseholdID, r.Size, Micros(r.RegisteredAt), r.Preferences, Micros(w.tx.Now)).Scan(&key, &id)
+	return id, err == nil && key != r.Key, err
+}
+
+// HasLiveAppointment reports whether a household holds an allocated or
+// confirmed appointment.
+func (w *RequestWriter) HasLiveAppointment(ctx context.Context, householdID string) (bool, error) {
+	var n int
+	err := w.live.QueryRowContext(ctx, householdID).Scan(&n)
+	return n > 0, err
+}
+
+// Request reads the request of a household for a date.
+func (tx *Tx) Request(ctx context.Context, date, householdID string) (RequestRow, error) {
+	return scanRequest(tx.QueryRowContext(ctx, `SELECT `+requestCols+` FROM appointment_requests WHERE service_date = $1 AND household_id = $2`, date, householdID))
+}
+
+// RequestsOf lists a household's requests, newest date first.
+func (tx *Tx) RequestsOf(ctx context.Context, householdID string, limit int) ([]RequestRow, error) {
+	rows, err := tx.QueryContext(ctx, `SELECT `+requestCols+` FROM appointment_requests WHERE household_id = $1 ORDER BY service_date DESC LIMIT $2`, householdID, limit)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []RequestRow
+	for rows.Next() {
+		r, err := scanRequest(rows)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, r)
+	}
+	return out, rows.Err()
+}
+
+// EachRequest calls fn for every request of a date with a status, in no
+// particular order, without loading them all at once.
+func (tx *Tx) EachRequest(ctx context.Context, date, status string, fn func(RequestRow) error) error {
+	rows, err := tx.QueryContext(ctx, `SELECT `+requestCols+` FROM appointment_requests WHERE service_date = $1 AND status = $2`, date, status)
+	if err != nil {
+		return err
+	}
+	defer rows.Close()
+	for rows.Next() {
+		r, err := scanRequest(rows)
+		if err != nil {
+			return err
+		}
+		if err := fn(r); err != nil {
+			return err
+		}
+	}
+	return rows.Err()
+}
+
+// SetRequestStatus changes the status of the request of a household for a
+// date from one status to another; it reports whether it did.
+func (tx *Tx) SetRequestStatus(ctx context.Context, date, householdID, from, to string) (bool, error) {
+	res, err := tx.ExecContext(ctx, `UPDATE appointment_requests SET status = $4, updated_at = $5 WHERE service_date = $1 AND household_id = $2 AND status = $3`,
+		date, householdID, from, to, Micros(tx.Now))
+	if err != nil {
+		return false, err
+	}
+	n, err := res.RowsAffected()
+	return n == 1, err
+}
+
+// SetRequestStatusByID changes the status of a request of a date by its id.
+func (tx *Tx) SetRequestStatusByID(ctx context.Context, date, id, from, to string) error {
+	_, err := tx.ExecContext(ctx, `UPDATE appointment_requests SET status = $4, updated_at = $5 WHERE service_date = $1 AND id = $2 AND status = $3`,
+		date, id, from, to, Micros(tx.Now))
+	return err
+}
+
+// SettleRequests sets every request of a date still in status from to to.
+func (tx *Tx) SettleRequests(ctx context.Context, date, from, to string) error {
+	_, err := tx.ExecContext(ctx, `UPDATE appointment_requests SET status = $3, updated_at = $4 WHERE service_date = $1 AND status = $2`, date, from, to, Micros(tx.Now))
+	return err
+}
+
+// ExcludeHeldRequests marks the live requests of a date whose household
+// holds a live appointment as excluded, and returns how many.
+func (tx *Tx) ExcludeHeldRequests(ctx context.Context, date string) (int64, error) {
+	res, err := tx.ExecContext(ctx, `UPDATE appointment_requests SET status = 'excluded', updated_at = $2 WHERE service_date = $1 AND status = 'live'
+		AND household_id IN (SELECT household_id FROM appointments WHERE status IN ('allocated', 'confirmed'))`, date, Micros(tx.Now))
+	if err != nil {
+		return 0, err
+	}
+	return res.RowsAffected()
+}
+
+// AppointmentRow is an appointment.
+type AppointmentRow struct {
+	ID            string
+	Code          string
+	HouseholdID   string
+	RequestID     string
+	DrawDate      string
+	Position      int
+	Phase         string
+	ServiceDate   string
+	Location      string
+	Start         time.Time
+	Size          int
+	Preferences   string
+	Status        string
+	ConfirmBy     time.Time
+	Challenge     string
+	ConfirmedAt   time.Time
+	ConfirmMethod string
+	ClosedAt      time.Time
+	ClosedBy      string
+	Moves         int
+	CreatedAt     time.Time
+	UpdatedAt     time.Time
+}
+
+// InsertAppointment stores an appointment. A taken code is reported as
+// false, so that the caller can draw another.
+func (tx *Tx) InsertAppointment(ctx context.Context, a AppointmentRow) (bool, error) {
+	res, err := tx.ExecContext(ctx, `INSERT INTO appointments (id, code, household_id, request_id, draw_date, position, phase, service_date, location, start_at,
+		size, preferences, status, confirm_by, challenge, created_at, updated_at)
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $16) ON CONFLICT (code) DO NOTHING`,
+		a.ID, a.Code, a.HouseholdID, a.RequestID, a.DrawDate, a.Position, a.Phase, a.ServiceDate, a.Location, Micros(a.Start),
+		a.Size, a.Preferences, a.Status, Micros(a.ConfirmBy), a.Challenge, Micros(tx.Now))
+	if err != nil {
+		return false, err
+	}
+	n, err := res.RowsAffected()
+	return n == 1, err
+}
+
+const appointmentCols = `id, code, household_id, request_id, draw_date, position, phase, service_date, location, start_at, size, preferences, status,
+	confirm_by, challenge, COALESCE(confirmed_at, 0), COALESCE(confirm_method, ''), COALESCE(closed_at, 0), COALESCE(closed_by, ''), moves, created_at, updated_at`
+
+func scanAppointment(row interface{ Scan(...any) error }) (AppointmentRow, error) {
+	var a AppointmentRow
+	var start, confirmBy, confirmed, closed, created, updated int64
+	err := row.Scan(&a.ID, &a.Code, &a.HouseholdID, &a.RequestID, &a.DrawDate, &a.Position, &a.Phase, &a.ServiceDate, &a.Location, &start,
+		&a.Size, &a.Preferences, &a.Status, &confirmBy, &a.Challenge, &confirmed, &a.ConfirmMethod, &closed, &a.ClosedBy, &a.Moves, &created, &updated)
+	a.Start, a.ConfirmBy, a.ConfirmedAt, a.ClosedAt = FromMicros(start), FromMicros(confirmBy), FromMicros(confirmed), FromMicros(closed)
+	a.CreatedAt, a.UpdatedAt = FromMicros(created), FromMicros(updated)
+	return a, err
+}
+
+func scanAppointments(rows *sql.Rows, err error) ([]AppointmentRow, error) {
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []AppointmentRow
+	for rows.Next() {
+		a, err := scanAppointment(rows)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, a)
+	}
+	return out, rows.Err()
+}
+
+// Appointment reads one appointment by id. With lock, on PostgreSQL, it
+// locks the row for update (only in a read-write transaction).
+func (tx *Tx) Appointment(ctx context.Context, id string, lock bool) (AppointmentRow, error) {
+	q := `SELECT ` + appointmentCols + ` FROM appointments WHERE id = $1`
+	if lock && tx.Dialect() == Postgres {
+		q += ` FOR UPDATE`
+	}
+	return scanAppointment(tx.QueryRowContext(ctx, q, id))
+}
+
+// AppointmentByCode reads one appointment by its short code, locking it on
+// PostgreSQL.
+func (tx *Tx) AppointmentByCode(ctx context.Context, code string) (AppointmentRow, error) {
+	q := `SELECT ` + appointmentCols + ` FROM appointments WHERE code = $1`
+	if tx.Dialect() == Postgres {
+		q += ` FOR UPDATE`
+	}
+	return scanAppointment(tx.QueryRowContext(ctx, q, code))
+}
+
+// AppointmentsOf lists a household's appointments, newest first.
+func (tx *Tx) AppointmentsOf(ctx context.Context, householdID string) ([]AppointmentRow, error) {
+	return scanAppointments(tx.QueryContext(ctx, `SELECT `+appointmentCols+` FROM appointments WHERE household_id = $1 ORDER BY created_at DESC, id DESC`, householdID))
+}
+
+// AppointmentsAt lists the appointments of a location on a date with one
+// of the statuses (none: every status), by start then code.
+func (tx *Tx) AppointmentsAt(ctx context.Context, location, date string, statuses ...string) ([]AppointmentRow, error) {
+	return scanAppointments(tx.QueryContext(ctx, `SELECT `+appointmentCols+` FROM appointments WHERE location = $1 AND service_date = $2
+		AND ($3 = '' OR (',' || $3 || ',') LIKE ('%,' || status || ',%')) ORDER BY start_at, code`, location, date, strings.Join(statuses, ",")))
+}
+
+// AppointmentsIn lists the live appointments in slots suspended by a
+// closure, in the order of their draw.
+func (tx *Tx) AppointmentsIn(ctx context.Context, closureID string) ([]AppointmentRow, error) {
+	return scanAppointments(tx.QueryContext(ctx, `SELECT `+appointmentCols+` FROM appointments a WHERE status IN ('allocated', 'confirmed')
+		AND EXISTS (SELECT 1 FROM slots s WHERE s.location = a.location AND s.start_at = a.start_at AND s.closure_id = $1)
+		ORDER BY draw_date, position, id`, closureID))
+}
+
+// AppointmentsInSuspended lists the live appointments of a draw that sit in
+// suspended slots, in placement order.
+func (tx *Tx) AppointmentsInSuspended(ctx context.Context, drawDate string) ([]AppointmentRow, error) {
+	return scanAppointments(tx.QueryContext(ctx, `SELECT `+appointmentCols+` FROM appointments a WHERE draw_date = $1 AND status IN ('allocated', 'confirmed')
+		AND EXISTS (SELECT 1 FROM slots s WHERE s.location = a.location AND s.start_at = a.start_at AND s.closure_id IS NOT NULL)
+		ORDER BY position, id`, drawDate))
+}
+
+// DueForRelease lists allocated appointments whose confirmation deadline
+// has passed.
+func (tx *Tx) DueForRelease(ctx context.Context, now time.Time, limit int) ([]AppointmentRow, error) {
+	return scanAppointments(tx.QueryContext(ctx, `SELECT `+appointmentCols+` FROM appointments WHERE status = 'allocated' AND confirm_by <= $1
+		ORDER BY confirm_by, id LIMIT $2`, Micros(now), limit))
+}
+
+// NextConfirmDeadline returns the earliest deadline of an allocated
+// appointment, or the zero time when there is none.
+func (tx *Tx) NextConfirmDeadline(ctx context.Context) (time.Time, error) {
+	var at sql.NullInt64
+	err := tx.QueryRowContext(ctx, `SELECT MIN(confirm_by) FROM appointments WHERE status = 'allocated'`).Scan(&at)
+	return FromMicros(at.Int64), err
+}
+
+// SetAppointmentStatus moves an appointment from one status to another,
+// recording when and by whom for closing statuses; it reports whether it
+// did.
+func (tx *Tx) SetAppointmentStatus(ctx context.Context, id, from, to, by, method string) (bool, error) {
+	q := `UPDATE appointments SET status = $3, updated_at = $4, closed_at = $4, closed_by = $5 WHERE id = $1 AND status = $2`
+	args := []any{id, from, to, Micros(tx.Now), by}
+	if to == "confirmed" {
+		q = `UPDATE appointments SET status = $3, updated_at = $4, confirmed_at = $4, confirm_method = $5 WHERE id = $1 AND status = $2`
+		args[4] = method
+	}
+	res, err := tx.ExecContext(ctx, q, args...)
+	if err != nil {
+		return false, err
+	}
+	n, err := res.RowsAffected()
+	return n == 1, err
+}
+
+// MoveAppointment puts an appointment in another slot.
+func (tx *Tx) MoveAppointment(ctx context.Context, id, location string, start time.Time, date string) error {
+	return expectOne(tx.ExecContext(ctx, `UPDATE appointments SET location = $2, start_at = $3, service_date = $4, moves = moves + 1, updated_at = $5
+		WHERE id = $1 AND status IN ('allocated', 'confirmed')`, id, location, Micros(start), date, Micros(tx.Now)))
+}
+
+// SetConfirmBy changes an allocated appointment's confirmation deadline.
+func (tx *Tx) SetConfirmBy(ctx context.Context, id string, by time.Time) error {
+	_, err := tx.ExecContext(ctx, `UPDATE appointments SET confirm_by = $2 WHERE id = $1 AND status = 'allocated'`, id, Micros(by))
+	return err
+}
+
+// HasAppointment reports whether a household holds an appointment with one
+// of the statuses.
+func (tx *Tx) HasAppointment(ctx context.Context, householdID string, statuses ...string) (bool, error) {
+	var n int
+	err := tx.QueryRowContext(ctx, `SELECT COUNT(*) FROM appointments WHERE household_id = $1 AND (',' || $2 || ',') LIKE ('%,' || status || ',%')`,
+		householdID, strings.Join(statuses, ",")).Scan(&n)
+	return n > 0, err
+}
+
+// MoveRow is one move of an appointment hit by a closure.
+type MoveRow struct {
+	ID            string
+	ClosureID     string
+	AppointmentID string
+	FromLocation  string
+	FromStart     time.Time
+	ToLocation    string
+	ToStart       time.Time
+	Outcome       string
+	MessageID     string
+	At            time.Time
+}
+
+// InsertMove records a move.
+func (tx *Tx) InsertMove(ctx context.Context, m MoveRow) error {
+	_, err := tx.ExecContext(ctx, `INSERT INTO appointment_moves (id, closure_id, appointment_id, from_location, from_start, to_location, to_start, outcome, message_id, at)
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)`, m.ID, m.ClosureID, m.AppointmentID, m.FromLocation, Micros(m.FromStart),
+		m.ToLocation, Micros(m.ToStart), m.Outcome, m.MessageID, Micros(tx.Now))
+	return err
+}
+
+// Moves lists the moves of a closure in the order they were made.
+func (tx *Tx) Moves(ctx context.Context, closureID string) ([]MoveRow, error) {
+	rows, err := tx.QueryContext(ctx, `SELECT id, closure_id, appointment_id, from_location, from_start, to_location, to_start, outcome, message_id, at
+		FROM appointment_moves WHERE closure_id = $1 ORDER BY at, id`, closureID)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []MoveRow
+	for rows.Next() {
+		var m MoveRow
+		var from, to, at int64
+		if err := rows.Scan(&m.ID, &m.ClosureID, &m.AppointmentID, &m.FromLocation, &from, &m.ToLocation, &to, &m.Outcome, &m.MessageID, &at); err != nil {
+			return nil, err
+		}
+		m.FromStart, m.ToStart, m.At = FromMicros(from), FromMicros(to), FromMicros(at)
+		out = append(out, m)
+	}
+	return out, rows.Err()
+}
+
+// SigningKey is a signing key pair; Private is sealed.
+type SigningKey struct {
+	ID        string
+	Purpose   string
+	Public    string
+	Private   []byte
+	CreatedAt time.Time
+}
+
+// InsertSigningKey stores the key of a purpose unless one exists.
+func (tx *Tx) InsertSigningKey(ctx context.Context, k SigningKey) error {
+	_, err := tx.ExecContext(ctx, `INSERT INTO signing_keys (id, purpose, public_key, private_key, created_at) VALUES ($1, $2, $3, $4, $5)
+		ON CONFLICT (purpose) DO NOTHING`, k.ID, k.Purpose, k.Public, k.Private, Micros(tx.Now))
+	return err
+}
+
+// SigningKeyFor reads the key of a purpose.
+func (tx *Tx) SigningKeyFor(ctx context.Context, purpose string) (SigningKey, error) {
+	var k SigningKey
+	var at int64
+	err := tx.QueryRowContext(ctx, `SELECT id, purpose, public_key, private_key, created_at FROM signing_keys WHERE purpose = $1`, purpose).
+		Scan(&k.ID, &k.Purpose, &k.Public, &k.Private, &at)
+	k.CreatedAt = FromMicros(at)
+	return k, err
+}
+
+// Location reads one stored location.
+func (tx *Tx) Location(ctx context.Context, code string) (Location, error) {
+	var l Location
+	err := tx.QueryRowContext(ctx, `SELECT code, kind, country, name, time_zone, latitude, longitude FROM locations WHERE code = $1`, code).
+		Scan(&l.Code, &l.Kind, &l.Country, &l.Name, &l.TimeZone, &l.Latitude, &l.Longitude)
+	return l, err
+}
