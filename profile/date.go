@@ -163,3 +163,61 @@ func daysIn(y, m int) int {
 	}
 	return 31
 }
+
+// CivilFromDays returns the proleptic Gregorian date of the day days after
+// 1970-01-01 (the inverse of DaysFromCivil).
+func CivilFromDays(days int) (y, m, d int) {
+	z := days + 719468
+	era := z
+	if era < 0 {
+		era -= 146096
+	}
+	era /= 146097
+	doe := z - era*146097
+	yoe := (doe - doe/1460 + doe/36524 - doe/146096) / 365
+	y = yoe + era*400
+	doy := doe - (365*yoe + yoe/4 - yoe/100)
+	mp := (5*doy + 2) / 153
+	d = doy - (153*mp+2)/5 + 1
+	if mp < 10 {
+		m = mp + 3
+	} else {
+		m = mp - 9
+	}
+	if m <= 2 {
+		y++
+	}
+	return y, m, d
+}
+
+// DayRange returns, as days since 1970-01-01, the earliest and the latest
+// full date d may stand for (see Range), without allocating.
+func (d PartialDate) DayRange() (first, last int, ok bool) {
+	s := string(d)
+	switch len(s) {
+	case 10:
+		y, m, day, ok := parseYMD(s)
+		if !ok {
+			return 0, 0, false
+		}
+		n := DaysFromCivil(y, m, day)
+		return n, n, true
+	case 7:
+		if s[4] != '-' {
+			return 0, 0, false
+		}
+		y, ok1 := digits(s[0:4])
+		m, ok2 := digits(s[5:7])
+		if !ok1 || !ok2 || y < 1 || m < 1 || m > 12 {
+			return 0, 0, false
+		}
+		return DaysFromCivil(y, m, 1), DaysFromCivil(y, m, daysIn(y, m)), true
+	case 4:
+		y, ok := digits(s)
+		if !ok || y < 1 {
+			return 0, 0, false
+		}
+		return DaysFromCivil(y, 1, 1), DaysFromCivil(y, 12, 31), true
+	}
+	return 0, 0, false
+}

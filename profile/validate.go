@@ -24,6 +24,7 @@ const (
 	KeyTooLong     = "profile.too_long"     // text longer than allowed
 	KeyTooMany     = "profile.too_many"     // list longer than allowed
 	KeyRange       = "profile.range"        // number out of range
+	KeyPrincipals  = "profile.principals"   // more than one principal in a household
 )
 
 // Validate checks p against the schema: codes, dates, allowed values and
@@ -35,6 +36,18 @@ func (p Profile) Validate() error {
 	errs = validateStruct(reflect.ValueOf(&p.Person).Elem(), "", errs)
 	if p.Household != nil {
 		errs = validateStruct(reflect.ValueOf(p.Household).Elem(), "household.", errs)
+		principals := 0
+		if p.Role != nil && *p.Role == RolePrincipal {
+			principals++
+		}
+		for _, m := range p.Household.Members {
+			if m.Relationship != nil && *m.Relationship == RelPrincipal {
+				principals++
+			}
+		}
+		if principals > 1 {
+			errs = append(errs, fieldErr("household.members", KeyPrincipals, map[string]any{"count": principals}))
+		}
 	}
 	if len(errs) == 0 {
 		return nil

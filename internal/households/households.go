@@ -135,6 +135,20 @@ func (s *Service) Save(ctx context.Context, c Caller, h *household.Household, id
 	if err := h.Validate(draft); err != nil {
 		return nil, err
 	}
+	if (c.Role == access.Applicant || c.Role == access.Helper) && (c.AccountID == "" || c.Role == access.Helper && c.OnBehalfOf == "") {
+		// Applicant records belong to an account: a token, or a helper not
+		// naming whom they act for, cannot hold one.
+		return nil, &senda.Error{Code: senda.CodeForbidden, Key: "error.forbidden"}
+	}
+	if c.Role == access.Helper {
+		ok, err := s.ActsFor(ctx, c.AccountID, c.OnBehalfOf)
+		if err != nil {
+			return nil, err
+		}
+		if !ok {
+			return nil, &senda.Error{Code: senda.CodeForbidden, Key: "error.forbidden"}
+		}
+	}
 	if h.ID == "" && c.Role != access.Applicant && h.Consent == nil && !staffRole(c.Role) {
 		return nil, &senda.Error{Code: senda.CodeInvalid, Key: "error.invalid", Fields: []senda.FieldError{{Location: "consent", Key: "household.consent_required"}}}
 	}
@@ -381,7 +395,7 @@ func (s *Service) List(ctx context.Context, c Caller, after string, limit int) (
 	switch {
 	case staffRole(c.Role):
 		f.Scope = string(c.Scope)
-	case c.Role == access.Applicant:
+	case c.Role == access.Applicant && c.AccountID != "":
 		f.Scope, f.Owner = "*", c.AccountID
 	case c.Role == access.Helper && c.OnBehalfOf != "":
 		if ok, err := s.ActsFor(ctx, c.AccountID, c.OnBehalfOf); err != nil || !ok {

@@ -114,6 +114,29 @@ func TestRegisterScopeAndIdempotency(t *testing.T) {
 	})
 }
 
+// A helper may register only for an applicant who consented, and an
+// applicant token without an account sees and holds nothing.
+func TestHelpersNeedConsentAndTokensHoldNothing(t *testing.T) {
+	storetest.ForEachEngine(t, func(t *testing.T, db *store.DB) {
+		ctx := context.Background()
+		s := newService(t, db)
+		consented := map[string]bool{"helper-1/app-1": true}
+		s.ActsFor = func(_ context.Context, h, a string) (bool, error) { return consented[h+"/"+a], nil }
+		helper := Caller{Principal: access.Principal{AccountID: "helper-1", Role: access.Helper, Scope: "MX"}, OnBehalfOf: "app-2"}
+		if _, err := s.Save(ctx, helper, family(t), ""); senda.ErrorCode(err) != senda.CodeForbidden {
+			t.Fatalf("helper without consent: got %v, want forbidden", err)
+		}
+		s.Save(ctx, caseworkerMX, family(t), "")
+		token := Caller{Principal: access.Principal{TokenID: "t", Kind: "token", Role: access.Applicant, Scope: "*"}}
+		if l, _ := s.List(ctx, token, "", 10); len(l) != 0 {
+			t.Fatalf("an applicant token lists %d households, want none", len(l))
+		}
+		if _, err := s.Save(ctx, token, family(t), ""); senda.ErrorCode(err) != senda.CodeForbidden {
+			t.Fatalf("applicant token registering: got %v, want forbidden", err)
+		}
+	})
+}
+
 func TestValidationReportsEveryField(t *testing.T) {
 	storetest.ForEachEngine(t, func(t *testing.T, db *store.DB) {
 		s := newService(t, db)

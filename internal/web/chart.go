@@ -23,7 +23,7 @@ type ChartPoint struct {
 const (
 	chartW      = 480
 	lineH       = 220
-	padLeft     = 60
+	padLeft     = 66
 	padRight    = 14
 	padTop      = 12
 	padBottom   = 26
@@ -138,7 +138,7 @@ func BarChart(title string, pts []ChartPoint) template.HTML {
 			label = string([]rune(label)[:19]) + "…"
 		}
 		fmt.Fprintf(&b, `<text class="bar-label" x="%d" y="%d">%s</text>`, barLabelW-6, yy+15, html.EscapeString(label))
-		fmt.Fprintf(&b, `<rect class="%s" x="%d" y="%d" width="%.1f" height="%d"/>`, class, barLabelW, yy+3, w, barRow-6)
+		fmt.Fprintf(&b, `<rect class="%s" x="%d" y="%d" width="%.1f" height="%d"><title>%s: %s</title></rect>`, class, barLabelW, yy+3, w, barRow-6, html.EscapeString(p.Label), html.EscapeString(p.Text))
 		fmt.Fprintf(&b, `<text class="bar-value" x="%.1f" y="%d">%s</text>`, float64(barLabelW)+w+6, yy+15, html.EscapeString(p.Text))
 	}
 	b.WriteString(`</svg>`)

@@ -127,7 +127,7 @@ type regField struct {
 	Value        string
 	Error        string
 	Required     bool
-	Optional     string // the localised "optional" marker, for fields that are
+	Optional     string // the localised "optional" marker of a field that may be left empty
 	Autocomplete string
 	InputMode    string
 	Capitalize   string
@@ -163,8 +163,8 @@ type regGroup struct {
 }
 
 type regDateParts struct {
-	Year, Day                     string
-	YearLabel, MonthLabel, DayLab string
+	Year, Day                       string
+	YearLabel, MonthLabel, DayLabel string
 }
 
 // regMember is a person in the members list, with a button to remove them.
@@ -222,7 +222,10 @@ func (p *regPages) fatal(rw http.ResponseWriter, r *http.Request, err error) {
 	case senda.CodeNotFound:
 		p.notFound(rw, r)
 		return
-	case senda.CodeInvalid, senda.CodeForbidden:
+	case senda.CodeInvalid:
+		p.render(rw, r, http.StatusUnprocessableEntity, "error", ErrorPage{Title: "error.invalid.title", Body: "error.invalid.detail"})
+		return
+	case senda.CodeForbidden:
 		p.render(rw, r, http.StatusForbidden, "error", ErrorPage{Title: "error.forbidden.title", Body: "error.forbidden.detail"})
 		return
 	}
@@ -1179,7 +1182,7 @@ func (b regFields) partialDate(name, label string, saved profile.PartialDate) re
 	}
 	fd := b.field("partial_date", name, label, "register.field.birth_hint", true, "")
 	fd.Parts = &regDateParts{Year: b.g.value(name+"_year", parts[0]), Day: b.g.value(name+"_day", strings.TrimPrefix(parts[2], "0")),
-		YearLabel: b.f.t("register.field.year"), MonthLabel: b.f.t("register.field.month"), DayLab: b.f.t("register.field.day")}
+		YearLabel: b.f.t("register.field.year"), MonthLabel: b.f.t("register.field.month"), DayLabel: b.f.t("register.field.day")}
 	month := b.g.value(name+"_month", strings.TrimPrefix(parts[1], "0"))
 	month = strings.TrimPrefix(month, "0")
 	opts := []regOption{{Value: "", Label: b.f.t("register.field.month_unknown")}}

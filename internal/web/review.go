@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"net/http"
 	"net/url"
+	"sort"
 	"strconv"
 	"strings"
 
@@ -16,6 +17,7 @@ import (
 	"github.com/senda-platform/senda/internal/i18n"
 	"github.com/senda-platform/senda/internal/store"
 	"github.com/senda-platform/senda/profile"
+	"github.com/senda-platform/senda/reference"
 )
 
 // mountReview registers the household view and list and the review queues.
@@ -97,7 +99,7 @@ func (f *regFlow) memberRows(m household.Member) []regRow {
 		return s
 	}
 	rows := []regRow{
-		{f.t("register.field.relationship"), f.t("register.rel." + string(m.Relationship))},
+		{f.t("household.view.relationship"), f.t("register.rel." + string(m.Relationship))},
 		{f.t("household.view.given_names"), or(m.GivenNames)},
 		{f.t("household.view.surnames"), or(strings.Join(m.Surnames, " · "))},
 		{f.t("register.field.birth"), f.birthText(m.BirthDate)},
@@ -158,6 +160,9 @@ func (f *regFlow) answerText(path string, v any) string {
 	case string:
 		if countryPaths[path] {
 			return countryName(f.lang, x)
+		}
+		if sub, ok := reference.Subdivision(x); ok && path == "current_region" {
+			return sub.Name + " (" + x + ")"
 		}
 		return x
 	case []any:
@@ -355,6 +360,14 @@ func (p *regPages) fraud(rw http.ResponseWriter, r *http.Request) {
 					sec.Clusters = append(sec.Clusters, f.rows(cl))
 				}
 			}
+			// Largest clusters first; the same order on every visit.
+			sort.Slice(sec.Clusters, func(i, j int) bool {
+				a, b := sec.Clusters[i], sec.Clusters[j]
+				if len(a) != len(b) {
+					return len(a) > len(b)
+				}
+				return a[0].Receipt < b[0].Receipt
+			})
 			d.Sections = append(d.Sections, sec)
 		}
 		return nil

@@ -10,6 +10,8 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"unicode"
+	"unicode/utf8"
 
 	"golang.org/x/text/language"
 	"golang.org/x/text/message"
@@ -125,7 +127,7 @@ func (f fmtr) dimLabel(v string) string {
 func (f fmtr) table(res stats.Result) ([]Cell, [][]Cell) {
 	var cols []Cell
 	for i, c := range res.Columns() {
-		cols = append(cols, Cell{Text: f.column(c), Num: i >= len(res.By)})
+		cols = append(cols, Cell{Text: f.column(c), Num: i >= len(res.By) || res.Kinds[i] == stats.Year})
 	}
 	rows := make([][]Cell, 0, len(res.Rows))
 	for _, r := range res.Rows {
@@ -343,7 +345,7 @@ func (p *statsPages) public(rw http.ResponseWriter, r *http.Request) {
 				"name": f.t("stats.month."+strconv.Itoa(calendarMonth(month)), nil)})
 		}
 	}
-	data.Ranks = Block{ID: "ranks", Title: f.t("stats.page.ranks.title", map[string]any{"name": f.t("stats.month."+strconv.Itoa(calendarMonth(month)), nil)}),
+	data.Ranks = Block{ID: "ranks", Title: capFirst(f.t("stats.page.ranks.title", map[string]any{"name": f.t("stats.month."+strconv.Itoa(calendarMonth(month)), nil)})),
 		CSV: apiURL("/api/v1/stats/encounters", same), Open: true}
 	data.Ranks.Chart = BarChart(data.Ranks.Title, pts)
 	data.Ranks.Columns, data.Ranks.Rows = f.table(res)
@@ -371,6 +373,13 @@ func (p *statsPages) public(rw http.ResponseWriter, r *http.Request) {
 		{Value: "/api/v1/stats/export?dataset=" + url.QueryEscape(key) + "&by=citizenship,month&fiscal=true", Label: f.t("stats.page.export.fiscal", nil)},
 	}
 	p.web.Render(rw, r, http.StatusOK, "stats_public", data)
+}
+
+// capFirst upper-cases the first letter of a title that starts with a
+// month name ("noviembre de cada año").
+func capFirst(s string) string {
+	r, n := utf8.DecodeRuneInString(s)
+	return string(unicode.ToUpper(r)) + s[n:]
 }
 
 // calendarMonth returns the month of the year (1-12) of "YYYY-MM".

@@ -1,0 +1,922 @@
+package policy
+
+// The compact evaluator.
+//
+// cel-go parses, type-checks and bounds the cost of every criterion at
+// load. To screen millions of profiles the engine then evaluates the
+// checked expression with a small evaluator specialised for the subset of
+// CEL a pack may use (see allowedCalls): values are plain structs, an
+// unanswered field is an unknown carrying a bit mask of the fields it
+// depends on, and nothing is allocated per criterion except the lists that
+// filter() and map() build. Its results are those of cel-go's interpreter,
+// which the tests check on random profiles for every shipped criterion. An
+// expression it cannot compile is evaluated by cel-go instead.
+
+import (
+	"errors"
+	"strings"
+	"time"
+	"unicode/utf8"
+	"unsafe"
+
+	"cel.dev/cel-go/common/ast"
+	"cel.dev/cel-go/common/types"
+
+	"github.com/senda-platform/senda/profile"
+)
+
+type vkind uint8
+
+const (
+	vUnknown vkind = iota // u holds the fields it depends on; bit 0 is undecided()
+	vBool                 // b
+	vInt                  // i
+	vString               // s
+	vTime                 // i: Unix seconds
+	vPartial              // i, j: first and last possible day; u: the field's bit
+	vList                 // l
+	vObj                  // o
+)
+
+// val is one value of the compact evaluator.
+type val struct {
+	k    vkind
+	b    bool
+	i, j int64
+	s    string
+	l    []val
+	o    *obj
+	u    uint64
+}
+
+// obj is a profile struct: one value per field, in schema order.
+type obj struct {
+	st   *structType
+	vals []val
+}
+
+const undecidedBit uint64 = 1
+
+var (
+	vTrue      = val{k: vBool, b: true}
+	vFalse     = val{k: vBool}
+	vUndecided = val{k: vUnknown, u: undecidedBit}
+)
+
+func boolVal(b bool) val {
+	if b {
+		return vTrue
+	}
+	return vFalse
+}
+
+const secondsPerDay = 86400
+
+// --- Building values from profiles -----------------------------------------
+
+// arena hands out value slices that live until the next reset.
+type arena struct {
+	vals  []val
+	used  int
+	objs  []obj
+	oUsed int
+}
+
+func (a *arena) reset() { a.used, a.oUsed = 0, 0 }
+
+func (a *arena) alloc(n int) []val {
+	if a.used+n > len(a.vals) {
+		a.vals = make([]val, max(1024, 2*len(a.vals), n))
+		a.used = 0
+	}
+	s := a.vals[a.used : a.used+n : a.used+n]
+	a.used += n
+	return s
+}
+
+func (a *arena) obj(st *structType) *obj {
+	if a.oUsed == len(a.objs) {
+		a.objs = make([]obj, max(64, 2*len(a.objs)))
+		a.oUsed = 0
+	}
+	o := &a.objs[a.oUsed]
+	a.oUsed++
+	o.st = st
+	o.vals = a.alloc(len(st.fields))
+	return o
+}
+
+// fill sets o's values from the Go struct at base, which has o's type.
+// Answers that are not valid count as not answered, as in builder.
+func (a *arena) fill(o *obj, base unsafe.Pointer) {
+	for i, f := range o.st.fields {
+		o.vals[i] = a.value(f, unsafe.Add(base, f.off))
+	}
+}
+
+func (a *arena) value(f *field, p unsafe.Pointer) val {
+	if f.goPtr {
+		p = *(*unsafe.Pointer)(p)
+		if p == nil {
+			return f.unk
+		}
+	}
+	switch f.kind {
+	case kindString:
+		s := *(*string)(p)
+		if !f.validText(s) || (f.enum != nil && f.enum[s] == nil) {
+			return f.unk
+		}
+		return val{k: vString, s: s}
+	case kindBool:
+		return boolVal(*(*bool)(p))
+	case kindInt:
+		return val{k: vInt, i: int64(*(*int)(p))}
+	case kindDate:
+		d, ok := profile.Date(*(*string)(p)).Days()
+		if !ok {
+			return f.unk
+		}
+		return val{k: vTime, i: int64(d) * secondsPerDay}
+	case kindPartialDate:
+		first, last, ok := profile.PartialDate(*(*string)(p)).DayRange()
+		if !ok {
+			return f.unk
+		}
+		return val{k: vPartial, i: int64(first), j: int64(last), u: f.bit}
+	}
+	// Lists: nil is "not answered", empty is "none". Every list kind has the
+	// layout of a slice header.
+	hdr := (*[]byte)(p)
+	if *hdr == nil {
+		return f.unk
+	}
+	n := len(*hdr)
+	if f.maxItems > 0 && n > f.maxItems {
+		return f.unk
+	}
+	out := a.alloc(n)
+	switch f.kind {
+	case kindStringList:
+		for i, s := range *(*[]string)(p) {
+			if !f.validText(s) {
+				return f.unk
+			}
+			out[i] = val{k: vString, s: s}
+		}
+	case kindDateList:
+		for i, s := range *(*[]string)(p) {
+			d, ok := profile.Date(s).Days()
+			if !ok {
+				return f.unk
+			}
+			out[i] = val{k: vTime, i: int64(d) * secondsPerDay}
+		}
+	case kindStructList:
+		data := unsafe.Pointer(unsafe.SliceData(*hdr))
+		for i := range n {
+			o := a.obj(f.elem)
+			a.fill(o, unsafe.Add(data, uintptr(i)*f.elemSize))
+			out[i] = val{k: vObj, o: o}
+		}
+	}
+	return val{k: vList, l: out}
+}
+
+// --- Evaluation --------------------------------------------------------------
+
+// fstate is the state of one evaluation.
+type fstate struct {
+	person, household, asOf val
+	locals                  []val
+	steps                   int
+}
+
+// maxSteps bounds the comprehension steps of one evaluation. The load-time
+// cost bound already makes it unreachable; it guards the evaluator itself.
+const maxSteps = 1 << 20
+
+type efn func(st *fstate) val
+
+// errUnsupported marks an expression the compact evaluator does not handle.
+var errUnsupported = errors.New("policy: not supported by the compact evaluator")
+
+type fcompiler struct {
+	s      *schema
+	types  func(id int64) *types.Type
+	scopes []fscope
+	slots  int
+}
+
+type fscope struct {
+	name string
+	slot int
+}
+
+// compileFast compiles a checked expression; it fails with errUnsupported
+// for anything outside the subset.
+func compileFast(s *schema, e ast.Expr, typeOf func(id int64) *types.Type) (efn, int, error) {
+	c := &fcompiler{s: s, types: typeOf}
+	fn, err := c.node(e)
+	if err != nil {
+		return nil, 0, err
+	}
+	return fn, c.slots, nil
+}
+
+func (c *fcompiler) lookup(name string) (int, bool) {
+	for i := len(c.scopes) - 1; i >= 0; i-- {
+		if c.scopes[i].name == name {
+			return c.scopes[i].slot, true
+		}
+	}
+	return 0, false
+}
+
+func (c *fcompiler) node(e ast.Expr) (efn, error) {
+	switch e.Kind() {
+	case ast.LiteralKind:
+		switch v := e.AsLiteral().(type) {
+		case types.Bool:
+			r := boolVal(bool(v))
+			return func(*fstate) val { return r }, nil
+		case types.Int:
+			r := val{k: vInt, i: int64(v)}
+			return func(*fstate) val { return r }, nil
+		case types.String:
+			r := val{k: vString, s: string(v)}
+			return func(*fstate) val { return r }, nil
+		}
+		return nil, errUnsupported
+	case ast.IdentKind:
+		name := e.AsIdent()
+		if slot, ok := c.lookup(name); ok {
+			return func(st *fstate) val { return st.locals[slot] }, nil
+		}
+		switch name {
+		case varPerson:
+			return func(st *fstate) val { return st.person }, nil
+		case varHousehold:
+			return func(st *fstate) val { return st.household }, nil
+		case varAsOf:
+			return func(st *fstate) val { return st.asOf }, nil
+		}
+		return nil, errUnsupported
+	case ast.SelectKind:
+		return c.sel(e)
+	case ast.CallKind:
+		return c.call(e)
+	case ast.ListKind:
+		l := e.AsList()
+		if len(l.OptionalIndices()) > 0 {
+			return nil, errUnsupported
+		}
+		elems, err := c.nodes(l.Elements())
+		if err != nil {
+			return nil, err
+		}
+		if lit, ok := literalList(l.Elements()); ok {
+			return func(*fstate) val { return lit }, nil
+		}
+		return func(st *fstate) val {
+			out := make([]val, len(elems))
+			var unk uint64
+			for i, el := range elems {
+				out[i] = el(st)
+				if out[i].k == vUnknown {
+					unk |= out[i].u
+				}
+			}
+			if unk != 0 {
+				return val{k: vUnknown, u: unk}
+			}
+			return val{k: vList, l: out}
+		}, nil
+	case ast.ComprehensionKind:
+		return c.fold(e)
+	}
+	return nil, errUnsupported
+}
+
+// literalVal returns the value of a literal (or of a timestamp literal).
+func literalVal(e ast.Expr) (val, bool) {
+	switch e.Kind() {
+	case ast.LiteralKind:
+		switch v := e.AsLiteral().(type) {
+		case types.Bool:
+			return boolVal(bool(v)), true
+		case types.Int:
+			return val{k: vInt, i: int64(v)}, true
+		case types.String:
+			return val{k: vString, s: string(v)}, true
+		}
+	case ast.CallKind:
+		call := e.AsCall()
+		if call.FunctionName() == "timestamp" && len(call.Args()) == 1 && call.Args()[0].Kind() == ast.LiteralKind {
+			if s, ok := call.Args()[0].AsLiteral().(types.String); ok {
+				if t, err := time.Parse(time.RFC3339, string(s)); err == nil {
+					return val{k: vTime, i: t.Unix()}, true
+				}
+			}
+		}
+	}
+	return val{}, false
+}
+
+// literalList returns the value of a list literal whose elements are all
+// literals (such as an inlined pack list).
+func literalList(es []ast.Expr) (val, bool) {
+	out := make([]val, len(es))
+	for i, e := range es {
+		if e.Kind() != ast.LiteralKind {
+			return val{}, false
+		}
+		switch v := e.AsLiteral().(type) {
+		case types.Bool:
+			out[i] = boolVal(bool(v))
+		case types.Int:
+			out[i] = val{k: vInt, i: int64(v)}
+		case types.String:
+			out[i] = val{k: vString, s: string(v)}
+		default:
+			return val{}, false
+		}
+	}
+	return val{k: vList, l: out}, true
+}
+
+func (c *fcompiler) nodes(es []ast.Expr) ([]efn, error) {
+	out := make([]efn, len(es))
+	for i, e := range es {
+		fn, err := c.node(e)
+		if err != nil {
+			return nil, err
+		}
+		out[i] = fn
+	}
+	return out, nil
+}
+
+func (c *fcompiler) sel(e ast.Expr) (efn, error) {
+	s := e.AsSelect()
+	if s.IsTestOnly() {
+		return nil, errUnsupported
+	}
+	t := c.types(s.Operand().ID())
+	if t == nil {
+		return nil, errUnsupported
+	}
+	st, ok := c.s.structs[t.TypeName()]
+	if !ok {
+		return nil, errUnsupported
+	}
+	f, ok := st.byName[s.FieldName()]
+	if !ok {
+		return nil, errUnsupported
+	}
+	idx := indexOf(st, f)
+	if o := s.Operand(); o.Kind() == ast.IdentKind {
+		name := o.AsIdent()
+		if slot, ok := c.lookup(name); ok {
+			return func(state *fstate) val {
+				v := &state.locals[slot]
+				if v.k != vObj {
+					if v.k == vUnknown {
+						return *v
+					}
+					return vUndecided
+				}
+				return v.o.vals[idx]
+			}, nil
+		}
+		switch name {
+		case varPerson:
+			return func(state *fstate) val { return state.person.o.vals[idx] }, nil
+		case varHousehold:
+			return func(state *fstate) val { return state.household.o.vals[idx] }, nil
+		}
+	}
+	op, err := c.node(s.Operand())
+	if err != nil {
+		return nil, err
+	}
+	return func(state *fstate) val {
+		v := op(state)
+		if v.k != vObj {
+			if v.k == vUnknown {
+				return v
+			}
+			return vUndecided
+		}
+		return v.o.vals[idx]
+	}, nil
+}
+
+func (c *fcompiler) fold(e ast.Expr) (efn, error) {
+	cp := e.AsComprehension()
+	if cp.HasIterVar2() {
+		return nil, errUnsupported
+	}
+	rng, err := c.node(cp.IterRange())
+	if err != nil {
+		return nil, err
+	}
+	init, err := c.node(cp.AccuInit())
+	if err != nil {
+		return nil, err
+	}
+	accuSlot := c.slots
+	iterSlot := c.slots + 1
+	c.slots += 2
+	c.scopes = append(c.scopes, fscope{cp.AccuVar(), accuSlot}, fscope{cp.IterVar(), iterSlot})
+	defer func() { c.scopes = c.scopes[:len(c.scopes)-2] }()
+	cond, err := c.node(cp.LoopCondition())
+	if err != nil {
+		return nil, err
+	}
+	step, err := c.node(cp.LoopStep())
+	if err != nil {
+		return nil, err
+	}
+	// The result sees the accumulator but not the iteration variable.
+	c.scopes[len(c.scopes)-1].name = ""
+	result, err := c.node(cp.Result())
+	if err != nil {
+		return nil, err
+	}
+	return func(st *fstate) val {
+		r := rng(st)
+		if r.k == vUnknown {
+			return r
+		}
+		if r.k != vList {
+			return vUndecided
+		}
+		st.locals[accuSlot] = init(st)
+		for _, el := range r.l {
+			st.steps++
+			if st.steps > maxSteps {
+				return vUndecided
+			}
+			st.locals[iterSlot] = el
+			if cv := cond(st); cv.k != vBool || !cv.b {
+				break
+			}
+			st.locals[accuSlot] = step(st)
+		}
+		return result(st)
+	}, nil
+}
+
+// merge returns the unknown of whichever of a and b are unknown.
+func merge(a, b val) val {
+	switch {
+	case a.k == vUnknown && b.k == vUnknown:
+		return val{k: vUnknown, u: a.u | b.u}
+	case a.k == vUnknown:
+		return a
+	}
+	return b
+}
+
+func (c *fcompiler) call(e ast.Expr) (efn, error) {
+	call := e.AsCall()
+	fn := call.FunctionName()
+	var args []ast.Expr
+	if call.IsMemberFunction() {
+		args = append([]ast.Expr{call.Target()}, call.Args()...)
+	} else {
+		args = call.Args()
+	}
+	if fn == "timestamp" {
+		if len(args) == 1 && args[0].Kind() == ast.LiteralKind {
+			if s, ok := args[0].AsLiteral().(types.String); ok {
+				t, err := time.Parse(time.RFC3339, string(s))
+				if err == nil {
+					r := val{k: vTime, i: t.Unix()}
+					return func(*fstate) val { return r }, nil
+				}
+			}
+		}
+		return nil, errUnsupported
+	}
+	if fn == "undecided" && len(args) == 0 {
+		return func(*fstate) val { return vUndecided }, nil
+	}
+	fns, err := c.nodes(args)
+	if err != nil {
+		return nil, err
+	}
+	switch len(fns) {
+	case 1:
+		a := fns[0]
+		switch fn {
+		case "!_":
+			return func(st *fstate) val {
+				v := a(st)
+				if v.k == vBool {
+					return boolVal(!v.b)
+				}
+				return v
+			}, nil
+		case "@not_strictly_false":
+			return func(st *fstate) val {
+				v := a(st)
+				if v.k == vBool {
+					return v
+				}
+				return vTrue
+			}, nil
+		case "size":
+			return strict1(a, func(v val) val {
+				switch v.k {
+				case vList:
+					return val{k: vInt, i: int64(len(v.l))}
+				case vString:
+					return val{k: vInt, i: int64(utf8.RuneCountInString(v.s))}
+				}
+				return vUndecided
+			}), nil
+		case "principal":
+			return strict1(a, principalFast(c.s)), nil
+		}
+	case 2:
+		a, b := fns[0], fns[1]
+		switch fn {
+		case "_&&_":
+			return func(st *fstate) val {
+				l := a(st)
+				if l.k == vBool && !l.b {
+					return l
+				}
+				r := b(st)
+				if r.k == vBool && !r.b {
+					return r
+				}
+				if l.k == vBool && r.k == vBool {
+					return vTrue
+				}
+				return merge(l, r)
+			}, nil
+		case "_||_":
+			return func(st *fstate) val {
+				l := a(st)
+				if l.k == vBool && l.b {
+					return l
+				}
+				r := b(st)
+				if r.k == vBool && r.b {
+					return r
+				}
+				if l.k == vBool && r.k == vBool {
+					return vFalse
+				}
+				return merge(l, r)
+			}, nil
+		case "_==_", "_!=_":
+			neq := fn == "_!=_"
+			if lit, ok := literalVal(args[1]); ok {
+				return func(st *fstate) val {
+					x := a(st)
+					if x.k == vUnknown {
+						return x
+					}
+					return boolVal(equal(x, lit) != neq)
+				}, nil
+			}
+			return strict2(a, b, func(x, y val) val { return boolVal(equal(x, y) != neq) }), nil
+		case "_<_", "_<=_", "_>_", "_>=_":
+			test := map[string]func(int) bool{
+				"_<_":  func(c int) bool { return c < 0 },
+				"_<=_": func(c int) bool { return c <= 0 },
+				"_>_":  func(c int) bool { return c > 0 },
+				"_>=_": func(c int) bool { return c >= 0 },
+			}[fn]
+			if lit, ok := literalVal(args[1]); ok && lit.k == vTime {
+				// Dates against a date literal, the commonest test.
+				switch fn {
+				case "_<_":
+					return timeCmpConst(a, lit.i, func(x, y int64) bool { return x < y }), nil
+				case "_<=_":
+					return timeCmpConst(a, lit.i, func(x, y int64) bool { return x <= y }), nil
+				case "_>_":
+					return timeCmpConst(a, lit.i, func(x, y int64) bool { return x > y }), nil
+				default:
+					return timeCmpConst(a, lit.i, func(x, y int64) bool { return x >= y }), nil
+				}
+			}
+			return strict2(a, b, func(x, y val) val { return boolVal(test(compare(x, y))) }), nil
+		case "@in":
+			if args[1].Kind() == ast.ListKind {
+				if lit, ok := literalList(args[1].AsList().Elements()); ok {
+					return inConst(a, lit), nil
+				}
+			}
+			return strict2(a, b, func(x, l val) val {
+				if l.k != vList {
+					return vUndecided
+				}
+				for _, el := range l.l {
+					if equal(x, el) {
+						return vTrue
+					}
+				}
+				return vFalse
+			}), nil
+		case "startsWith", "endsWith", "contains":
+			return strict2(a, b, func(x, y val) val {
+				if x.k != vString || y.k != vString {
+					return vUndecided
+				}
+				switch fn {
+				case "startsWith":
+					return boolVal(len(x.s) >= len(y.s) && x.s[:len(y.s)] == y.s)
+				case "endsWith":
+					return boolVal(len(x.s) >= len(y.s) && x.s[len(x.s)-len(y.s):] == y.s)
+				}
+				return boolVal(strings.Contains(x.s, y.s))
+			}), nil
+		case "_+_":
+			return strict2(a, b, func(x, y val) val {
+				switch {
+				case x.k == vInt && y.k == vInt:
+					return val{k: vInt, i: x.i + y.i}
+				case x.k == vList && y.k == vList:
+					out := make([]val, 0, len(x.l)+len(y.l))
+					return val{k: vList, l: append(append(out, x.l...), y.l...)}
+				}
+				return vUndecided
+			}), nil
+		case "add_years", "add_days":
+			years := fn == "add_years"
+			return strict2(a, b, func(t, n val) val {
+				if t.k != vTime || n.k != vInt {
+					return vUndecided
+				}
+				return val{k: vTime, i: addTime(t.i, int(n.i), years)}
+			}), nil
+		case "age_on":
+			return strict2(a, b, func(d, t val) val {
+				if d.k != vPartial || t.k != vTime {
+					return vUndecided
+				}
+				lo, hi := ageBounds(d, t)
+				if lo != hi {
+					return val{k: vUnknown, u: d.u}
+				}
+				return val{k: vInt, i: int64(lo)}
+			}), nil
+		}
+	case 3:
+		a, b, cc := fns[0], fns[1], fns[2]
+		switch fn {
+		case "_?_:_":
+			return func(st *fstate) val {
+				v := a(st)
+				if v.k != vBool {
+					if v.k == vUnknown {
+						return v
+					}
+					return vUndecided
+				}
+				if v.b {
+					return b(st)
+				}
+				return cc(st)
+			}, nil
+		case "age_at_least", "age_under":
+			under := fn == "age_under"
+			return func(st *fstate) val {
+				d, n, t := a(st), b(st), cc(st)
+				if u := d.u&b2u(d.k == vUnknown) | n.u&b2u(n.k == vUnknown) | t.u&b2u(t.k == vUnknown); u != 0 {
+					return val{k: vUnknown, u: u}
+				}
+				if d.k != vPartial || n.k != vInt || t.k != vTime {
+					return vUndecided
+				}
+				lo, hi := ageBounds(d, t)
+				switch {
+				case lo >= int(n.i):
+					return boolVal(!under)
+				case hi < int(n.i):
+					return boolVal(under)
+				}
+				return val{k: vUnknown, u: d.u}
+			}, nil
+		}
+	}
+	return nil, errUnsupported
+}
+
+// timeCmpConst compares a time with a constant.
+func timeCmpConst(a efn, c int64, test func(x, y int64) bool) efn {
+	return func(st *fstate) val {
+		x := a(st)
+		if x.k != vTime {
+			if x.k == vUnknown {
+				return x
+			}
+			return vUndecided
+		}
+		return boolVal(test(x.i, c))
+	}
+}
+
+// inConst tests membership in a constant list: through a set for long
+// lists of text, by scanning for short ones.
+func inConst(a efn, lit val) efn {
+	var set map[string]bool
+	if len(lit.l) > 8 {
+		set = map[string]bool{}
+		for _, el := range lit.l {
+			if el.k != vString {
+				set = nil
+				break
+			}
+			set[el.s] = true
+		}
+	}
+	return func(st *fstate) val {
+		x := a(st)
+		switch {
+		case x.k == vUnknown:
+			return x
+		case x.k == vString && set != nil:
+			return boolVal(set[x.s])
+		}
+		for _, el := range lit.l {
+			if equal(x, el) {
+				return vTrue
+			}
+		}
+		return vFalse
+	}
+}
+
+func b2u(b bool) uint64 {
+	if b {
+		return 1<<64 - 1
+	}
+	return 0
+}
+
+func strict1(a efn, f func(val) val) efn {
+	return func(st *fstate) val {
+		v := a(st)
+		if v.k == vUnknown {
+			return v
+		}
+		return f(v)
+	}
+}
+
+func strict2(a, b efn, f func(x, y val) val) efn {
+	return func(st *fstate) val {
+		x, y := a(st), b(st)
+		if x.k == vUnknown || y.k == vUnknown {
+			return merge(x, y)
+		}
+		return f(x, y)
+	}
+}
+
+// equal is CEL equality on values of the same static type.
+func equal(x, y val) bool {
+	if x.k != y.k {
+		return false
+	}
+	switch x.k {
+	case vBool:
+		return x.b == y.b
+	case vInt, vTime:
+		return x.i == y.i
+	case vString:
+		return x.s == y.s
+	case vPartial:
+		return x.i == y.i && x.j == y.j
+	case vObj:
+		return x.o == y.o
+	case vList:
+		if len(x.l) != len(y.l) {
+			return false
+		}
+		for i := range x.l {
+			if !equal(x.l[i], y.l[i]) {
+				return false
+			}
+		}
+		return true
+	}
+	return false
+}
+
+// compare orders two values of the same static orderable type.
+func compare(x, y val) int {
+	switch x.k {
+	case vBool:
+		switch {
+		case x.b == y.b:
+			return 0
+		case !x.b:
+			return -1
+		}
+		return 1
+	case vInt, vTime:
+		switch {
+		case x.i < y.i:
+			return -1
+		case x.i > y.i:
+			return 1
+		}
+		return 0
+	case vString:
+		switch {
+		case x.s < y.s:
+			return -1
+		case x.s > y.s:
+			return 1
+		}
+	}
+	return 0
+}
+
+// addTime adds years or days to a Unix time as time.Time.AddDate does in
+// UTC (29 February plus a year is 1 March).
+func addTime(sec int64, n int, years bool) int64 {
+	if sec%secondsPerDay == 0 {
+		days := int(sec / secondsPerDay)
+		if !years {
+			return int64(days+n) * secondsPerDay
+		}
+		y, m, d := profile.CivilFromDays(days)
+		return int64(profile.DaysFromCivil(y+n, m, d)) * secondsPerDay
+	}
+	t := time.Unix(sec, 0).UTC()
+	if years {
+		return t.AddDate(n, 0, 0).Unix()
+	}
+	return t.AddDate(0, 0, n).Unix()
+}
+
+// ageBounds returns the youngest and oldest age a person born on the
+// partial date d may have on the day of t.
+func ageBounds(d, t val) (lo, hi int) {
+	day := t.i / secondsPerDay
+	if t.i < 0 && t.i%secondsPerDay != 0 {
+		day--
+	}
+	oy, om, od := profile.CivilFromDays(int(day))
+	return ageFrom(int(d.j), oy, om, od), ageFrom(int(d.i), oy, om, od)
+}
+
+func ageFrom(birthDay, oy, om, od int) int {
+	by, bm, bd := profile.CivilFromDays(birthDay)
+	age := oy - by
+	if om < bm || (om == bm && od < bd) {
+		age--
+	}
+	return age
+}
+
+// principalFast is the compact form of principalOf.
+func principalFast(s *schema) func(h val) val {
+	membersField := s.household.byName["members"]
+	rel := s.member.byName["relationship"]
+	membersIdx, relIdx := indexOf(s.household, membersField), indexOf(s.member, rel)
+	return func(h val) val {
+		if h.k != vObj {
+			return vUndecided
+		}
+		members := h.o.vals[membersIdx]
+		if members.k != vList {
+			return membersField.unk
+		}
+		return principalAmong(members.l, relIdx, rel, membersField)
+	}
+}
+
+func principalAmong(members []val, relIdx int, rel, membersField *field) val {
+	var (
+		unknownRel bool
+		found      val
+		count      int
+	)
+	for _, m := range members {
+		r := m.o.vals[relIdx]
+		if r.k != vString {
+			unknownRel = true
+			continue
+		}
+		if r.s == "principal" {
+			found = m
+			count++
+		}
+	}
+	switch {
+	case count == 1:
+		return found
+	case count > 1 || unknownRel:
+		return rel.unk
+	}
+	return membersField.unk
+}
