@@ -390,3 +390,46 @@ func TestStatsPages(t *testing.T) {
 		t.Errorf("analyst bad query: %d", w.Code)
 	}
 }
+
+// Any body sent to the import either imports a file or is refused with a
+// problem listing what is wrong, and a refused body changes nothing.
+func FuzzStatsImport(f *testing.F) {
+	app := NewTestApp(f, store.SQLite)
+	token := app.Token(f, access.Analyst, "*")
+	good, err := os.ReadFile(statsSWFile)
+	if err != nil {
+		f.Fatal(err)
+	}
+	lines := strings.SplitAfter(string(good), "\r\n")
+	for _, s := range []string{
+		strings.Join(lines[:4], ""),
+		strings.Join(lines[:3], "") + "2024,FYTD,FEB,U.S. Border Patrol,Single Adults,Mexico,Title 8,Apprehensions,1e3\r\n",
+		strings.Join(lines[:3], "") + `2024,FYTD,"FEB`,
+		"\xef\xbb\xbf" + lines[0],
+		"PK\x03\x04garbage",
+		"",
+		"Fiscal Year,Month (abbv)\n2024,FEB\n",
+	} {
+		f.Add([]byte(s))
+	}
+	f.Fuzz(func(t *testing.T, body []byte) {
+		before := app.Do("GET", "/api/v1/stats/datasets", "", nil).Body.String()
+		req := httptest.NewRequest("POST", "/api/v1/stats/import?name=fuzz.csv", bytes.NewReader(body))
+		req.Header.Set("Authorization", "Bearer "+token)
+		rw := httptest.NewRecorder()
+		app.Handler.ServeHTTP(rw, req)
+		switch {
+		case rw.Code == 200:
+		case rw.Code == 400 && len(body) == 0: // the body is required
+		case rw.Code == 422:
+			if after := app.Do("GET", "/api/v1/stats/datasets", "", nil).Body.String(); after != before {
+				t.Fatalf("a refused body changed the datasets:\n%s\n%s", before, after)
+			}
+			if !strings.Contains(rw.Body.String(), `"location":"fuzz.csv`) {
+				t.Fatalf("refused without naming the file: %s", rw.Body)
+			}
+		default:
+			t.Fatalf("body %q: got %d %s", body, rw.Code, rw.Body)
+		}
+	})
+}

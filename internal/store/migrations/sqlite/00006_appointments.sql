@@ -150,7 +150,7 @@ CREATE TABLE appointments (
   start_at       BIGINT NOT NULL,
   size           INTEGER NOT NULL,
   preferences    TEXT NOT NULL,
-  status         TEXT NOT NULL CHECK (status IN ('allocated', 'confirmed', 'checked_in', 'no_show', 'cancelled', 'released', 'unplaced')),
+  status         TEXT NOT NULL CHECK (status IN ('allocated', 'confirmed', 'checked_in', 'no_show', 'cancelled', 'released', 'unplaced', 'expired')),
   confirm_by     BIGINT NOT NULL,
   challenge      TEXT NOT NULL,
   confirmed_at   BIGINT,
