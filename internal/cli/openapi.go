@@ -5,19 +5,42 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"os"
+	"path/filepath"
 
-	sendahttp "github.com/senda-platform/senda/internal/http"
+	"github.com/senda-platform/senda/internal/config"
+	"github.com/senda-platform/senda/internal/seal"
+	"github.com/senda-platform/senda/internal/store"
 )
 
-// runOpenAPI prints the OpenAPI document generated from the handlers, without
-// a database: the same document /api/openapi.json serves.
+// runOpenAPI prints the OpenAPI document generated from the handlers: the
+// same document /api/openapi.json serves. It wires the whole application on
+// a throwaway embedded database so that every route is in it.
 func runOpenAPI(ctx context.Context, env *Env, args []string) error {
 	fs := newFlags("openapi")
 	if err := parse(fs, args); err != nil {
 		return err
 	}
-	srv := sendahttp.New(sendahttp.Config{Log: slog.New(slog.NewTextHandler(io.Discard, nil)), Version: version(), Metrics: sendahttp.NewMetrics(nil)})
-	b, err := srv.OpenAPI()
+	dir, err := os.MkdirTemp("", "senda-openapi-")
+	if err != nil {
+		return err
+	}
+	defer os.RemoveAll(dir)
+	cfg := config.Default()
+	cfg.DataDir = dir
+	db, err := store.Open(ctx, store.Options{SQLitePath: filepath.Join(dir, "senda.db")})
+	if err != nil {
+		return err
+	}
+	defer db.Close()
+	if err := db.Migrate(ctx); err != nil {
+		return err
+	}
+	app, err := NewApp(ctx, cfg, db, seal.New(), slog.New(slog.NewTextHandler(io.Discard, nil)))
+	if err != nil {
+		return err
+	}
+	b, err := app.HTTP.OpenAPI()
 	if err != nil {
 		return err
 	}
