@@ -76,6 +76,8 @@ func commands() []command {
 		{"stats", "stats import PATH... | stats query [--by DIM[,DIM...]] [--where DIM=VALUE]... [--from YYYY-MM] [--to YYYY-MM] [--compare mom,yoy,rank,record,share] [--format table|csv|json] [--dataset KEY] | stats export [--by DIM,DIM] [--threshold N] [--fiscal]", "import encounter statistics, query them, export aggregates with small cells suppressed", runStats},
 		{"openapi", "openapi", "print the OpenAPI 3.1 document of the API", runOpenAPI},
 		{"outbox", "outbox list [--limit N] [--data DIR | --database-url URL]", "list recent outgoing messages (operators only)", runOutbox},
+		{"screen", "screen --as-of YYYY-MM-DD [--policy PATH] [--program ID]... [--lang es|en|ht|pt|fr] < people.jsonl", "screen people read as JSON Lines against every programme: one JSON line per person and programme", runScreen},
+		{"policy", "policy diff --from VERSION --to PATH [--as-of YYYY-MM-DD] [--format text|json] | policy versions | policy run [--as-of YYYY-MM-DD]", "see who a new policy pack would make gain or lose eligibility, list versions, or screen every household", runPolicy},
 		{"audit", "audit verify|search|export [--subject S] [--actor A] [--record TYPE/ID] [--action X] [--from YYYY-MM-DD] [--to YYYY-MM-DD] [--limit N] [--after SEQ] [--reason R] [--data DIR | --database-url URL]", "verify the audit trail's hash chain, search it, or export it with a reason", runAudit},
 	}
 }

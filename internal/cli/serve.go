@@ -18,6 +18,7 @@ import (
 	"github.com/senda-platform/senda/internal/audit"
 	"github.com/senda-platform/senda/internal/auth"
 	"github.com/senda-platform/senda/internal/config"
+	"github.com/senda-platform/senda/internal/eligibility"
 	"github.com/senda-platform/senda/internal/households"
 	sendahttp "github.com/senda-platform/senda/internal/http"
 	"github.com/senda-platform/senda/internal/jobs"
@@ -158,6 +159,8 @@ func NewApp(ctx context.Context, cfg config.Config, db *store.DB, keys *seal.Key
 	srv.RegisterAuth(app.Auth)
 	app.Households = &households.Service{DB: db, Keys: keys, ActsFor: app.Auth.ActsFor}
 	srv.RegisterHouseholds(app.Households)
+	elig := eligibility.New(db, keys, app.Households, log)
+	srv.RegisterEligibility(elig)
 	if err := app.wireAppointments(cfg, log); err != nil {
 		return nil, err
 	}
@@ -173,6 +176,8 @@ func NewApp(ctx context.Context, cfg config.Config, db *store.DB, keys *seal.Key
 		return nil, err
 	}
 	web.MountHouseholds(srv, app.Households, log)
+	web.MountPathways(srv, elig, log)
+	web.MountAppointments(srv, app.Appointments, log)
 	// Cross-site form posts and fetches are refused on every route
 	// (Sec-Fetch-Site / Origin checks); same-origin pages and API clients
 	// without a browser pass.

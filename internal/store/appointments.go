@@ -3,6 +3,7 @@ package store
 import (
 	"context"
 	"database/sql"
+	"encoding/json"
 	"errors"
 	"strconv"
 	"strings"
@@ -563,13 +564,6 @@ type DrawAllocationRow struct {
 	Phase     string
 }
 
-// InsertDrawAllocation stores one allocation of a draw.
-func (tx *Tx) InsertDrawAllocation(ctx context.Context, date string, a DrawAllocationRow) error {
-	_, err := tx.ExecContext(ctx, `INSERT INTO draw_allocations (service_date, position, request_id, location, start_at, phase) VALUES ($1, $2, $3, $4, $5, $6)`,
-		date, a.Position, a.RequestID, a.Location, Micros(a.Start), a.Phase)
-	return err
-}
-
 // DrawAllocations returns the allocations of a draw in placement order.
 func (tx *Tx) DrawAllocations(ctx context.Context, date string) ([]DrawAllocationRow, error) {
 	rows, err := tx.QueryContext(ctx, `SELECT position, request_id, location, start_at, phase FROM draw_allocations WHERE service_date = $1 ORDER BY position`, date)
@@ -614,56 +608,110 @@ func scanRequest(row interface{ Scan(...any) error }) (RequestRow, error) {
 	return r, err
 }
 
-// RequestWriter writes requests with prepared statements, for intake
-// batches: many requests in one transaction.
-type RequestWriter struct {
-	tx           *Tx
-	upsert, live *sql.Stmt
+// IntakeStatements are the statements of the request path, prepared once
+// (the writer's on the writer pool, the readers' on the reader pool) and
+// bound to each transaction, so that a request parses no SQL.
+type IntakeStatements struct {
+	upsert, draw     *sql.Stmt // writer
+	owned, household *sql.Stmt // reader
 }
 
-// RequestWriter prepares the intake statements on tx. Close it before the
-// transaction ends.
-func (tx *Tx) RequestWriter(ctx context.Context) (*RequestWriter, error) {
-	w := &RequestWriter{tx: tx}
-	var err error
-	if w.upsert, err = tx.PrepareContext(ctx, `INSERT INTO appointment_requests (key, id, service_date, household_id, size, registered_at, preferences, status, created_at, updated_at)
+// PrepareIntake prepares the intake statements.
+func (db *DB) PrepareIntake(ctx context.Context) (*IntakeStatements, error) {
+	st := &IntakeStatements{}
+	lock := ""
+	if db.Dialect == Postgres {
+		lock = " FOR SHARE"
+	}
+	for _, p := range []struct {
+		pool *sql.DB
+		dst  **sql.Stmt
+		q    string
+	}{
+		{db.w, &st.upsert, `INSERT INTO appointment_requests (key, id, service_date, household_id, size, registered_at, preferences, status, created_at, updated_at)
 		VALUES ($1, $2, $3, $4, $5, $6, $7, 'live', $8, $8)
 		ON CONFLICT (service_date, household_id) DO UPDATE SET size = excluded.size, registered_at = excluded.registered_at,
 		preferences = excluded.preferences, status = 'live', updated_at = excluded.updated_at
-		RETURNING key, id`); err != nil {
-		return nil, err
+		RETURNING key, id`},
+		{db.w, &st.draw, `SELECT ` + drawCols + ` FROM draws WHERE service_date = $1` + lock},
+		{db.r, &st.owned, `SELECT ` + householdCols + `, ` + heldCol + ` FROM households h WHERE owner_account = $1 LIMIT $2`},
+		{db.r, &st.household, `SELECT ` + householdCols + `, ` + heldCol + ` FROM households h WHERE id = $1`},
+	} {
+		s, err := p.pool.PrepareContext(ctx, p.q)
+		if err != nil {
+			st.Close()
+			return nil, mapErr(err)
+		}
+		*p.dst = s
 	}
-	if w.live, err = tx.PrepareContext(ctx, `SELECT COUNT(*) FROM appointments WHERE household_id = $1 AND status IN ('allocated', 'confirmed')`); err != nil {
-		w.Close()
-		return nil, err
-	}
-	return w, nil
+	return st, nil
 }
 
-// Close releases the prepared statements.
-func (w *RequestWriter) Close() {
-	for _, s := range []*sql.Stmt{w.upsert, w.live} {
+// Close releases the statements.
+func (st *IntakeStatements) Close() error {
+	for _, s := range []*sql.Stmt{st.upsert, st.draw, st.owned, st.household} {
 		if s != nil {
 			s.Close()
 		}
 	}
+	return nil
 }
 
-// Upsert stores r as the live request of its household for its date,
-// replacing an earlier one, whose id is kept. It returns the stored id and
-// whether it replaced one.
-func (w *RequestWriter) Upsert(ctx context.Context, r RequestRow) (id string, replaced bool, err error) {
+// UpsertRequest stores r as the live request of its household for its
+// date, replacing an earlier one, whose id is kept. It returns the stored
+// id and whether it replaced one. (Read-write transactions only.)
+func (tx *Tx) UpsertRequest(ctx context.Context, st *IntakeStatements, r RequestRow) (id string, replaced bool, err error) {
 	var key string
-	err = w.upsert.QueryRowContext(ctx, r.Key, r.ID, r.ServiceDate, r.HouseholdID, r.Size, Micros(r.RegisteredAt), r.Preferences, Micros(w.tx.Now)).Scan(&key, &id)
+	err = tx.StmtContext(ctx, st.upsert).QueryRowContext(ctx, r.Key, r.ID, r.ServiceDate, r.HouseholdID, r.Size, Micros(r.RegisteredAt), r.Preferences, Micros(tx.Now)).Scan(&key, &id)
 	return id, err == nil && key != r.Key, err
 }
 
-// HasLiveAppointment reports whether a household holds an allocated or
-// confirmed appointment.
-func (w *RequestWriter) HasLiveAppointment(ctx context.Context, householdID string) (bool, error) {
-	var n int
-	err := w.live.QueryRowContext(ctx, householdID).Scan(&n)
-	return n > 0, err
+// IntakeDraw reads the draw of a date with a share lock on PostgreSQL, so
+// that its close waits for the transaction. (Read-write transactions only.)
+func (tx *Tx) IntakeDraw(ctx context.Context, st *IntakeStatements, date string) (DrawRow, error) {
+	return scanDraw(tx.StmtContext(ctx, st.draw).QueryRowContext(ctx, date))
+}
+
+// heldCol says whether the household h holds a live appointment.
+const heldCol = `EXISTS (SELECT 1 FROM appointments a WHERE a.household_id = h.id AND a.status IN ('allocated', 'confirmed'))`
+
+// IntakeHousehold is a household as the request path reads it: the row and
+// whether it holds a live appointment, in one statement.
+type IntakeHousehold struct {
+	HouseholdRow
+	Held bool
+}
+
+func scanIntakeHousehold(row interface{ Scan(...any) error }) (IntakeHousehold, error) {
+	var h IntakeHousehold
+	var c, u int64
+	err := row.Scan(&h.ID, &h.Receipt, &h.Place, &h.OwnerAccount, &h.CreatedBy, &h.Status, &h.Version, &h.Size, &h.Nationality, &h.ExternalKey, &h.Data, &c, &u, &h.Held)
+	h.CreatedAt, h.UpdatedAt = FromMicros(c), FromMicros(u)
+	return h, err
+}
+
+// IntakeHouseholds lists up to limit households an account owns. (Read-only
+// transactions only.)
+func (tx *Tx) IntakeHouseholds(ctx context.Context, st *IntakeStatements, owner string, limit int) ([]IntakeHousehold, error) {
+	rows, err := tx.StmtContext(ctx, st.owned).QueryContext(ctx, owner, limit)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []IntakeHousehold
+	for rows.Next() {
+		h, err := scanIntakeHousehold(rows)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, h)
+	}
+	return out, rows.Err()
+}
+
+// IntakeHousehold reads one household. (Read-only transactions only.)
+func (tx *Tx) IntakeHousehold(ctx context.Context, st *IntakeStatements, id string) (IntakeHousehold, error) {
+	return scanIntakeHousehold(tx.StmtContext(ctx, st.household).QueryRowContext(ctx, id))
 }
 
 // Request reads the request of a household for a date.
@@ -719,19 +767,6 @@ func (tx *Tx) SetRequestStatus(ctx context.Context, date, householdID, from, to 
 	}
 	n, err := res.RowsAffected()
 	return n == 1, err
-}
-
-// SetRequestStatusByID changes the status of a request of a date by its id.
-func (tx *Tx) SetRequestStatusByID(ctx context.Context, date, id, from, to string) error {
-	_, err := tx.ExecContext(ctx, `UPDATE appointment_requests SET status = $4, updated_at = $5 WHERE service_date = $1 AND id = $2 AND status = $3`,
-		date, id, from, to, Micros(tx.Now))
-	return err
-}
-
-// SettleRequests sets every request of a date still in status from to to.
-func (tx *Tx) SettleRequests(ctx context.Context, date, from, to string) error {
-	_, err := tx.ExecContext(ctx, `UPDATE appointment_requests SET status = $3, updated_at = $4 WHERE service_date = $1 AND status = $2`, date, from, to, Micros(tx.Now))
-	return err
 }
 
 // ExcludeHeldRequests marks the live requests of a date whose household
@@ -847,6 +882,13 @@ func (tx *Tx) AppointmentsAt(ctx context.Context, location, date string, statuse
 		AND ($3 = '' OR (',' || $3 || ',') LIKE ('%,' || status || ',%')) ORDER BY start_at, code`, location, date, strings.Join(statuses, ",")))
 }
 
+// AppointmentsBetween lists the live appointments of a location starting
+// in [from, until).
+func (tx *Tx) AppointmentsBetween(ctx context.Context, location string, from, until time.Time) ([]AppointmentRow, error) {
+	return scanAppointments(tx.QueryContext(ctx, `SELECT `+appointmentCols+` FROM appointments WHERE location = $1 AND start_at >= $2 AND start_at < $3
+		AND status IN ('allocated', 'confirmed') ORDER BY id`, location, Micros(from), Micros(until)))
+}
+
 // AppointmentsIn lists the live appointments in slots suspended by a
 // closure, in the order of their draw.
 func (tx *Tx) AppointmentsIn(ctx context.Context, closureID string) ([]AppointmentRow, error) {
@@ -868,6 +910,21 @@ func (tx *Tx) AppointmentsInSuspended(ctx context.Context, drawDate string) ([]A
 func (tx *Tx) DueForRelease(ctx context.Context, now time.Time, limit int) ([]AppointmentRow, error) {
 	return scanAppointments(tx.QueryContext(ctx, `SELECT `+appointmentCols+` FROM appointments WHERE status = 'allocated' AND confirm_by <= $1
 		ORDER BY confirm_by, id LIMIT $2`, Micros(now), limit))
+}
+
+// DueForExpiry lists confirmed appointments that started before before and
+// were never checked in or marked.
+func (tx *Tx) DueForExpiry(ctx context.Context, before time.Time, limit int) ([]AppointmentRow, error) {
+	return scanAppointments(tx.QueryContext(ctx, `SELECT `+appointmentCols+` FROM appointments WHERE status = 'confirmed' AND start_at <= $1
+		ORDER BY start_at, id LIMIT $2`, Micros(before), limit))
+}
+
+// NextConfirmedStart returns the earliest start of a confirmed appointment,
+// or the zero time when there is none.
+func (tx *Tx) NextConfirmedStart(ctx context.Context) (time.Time, error) {
+	var at sql.NullInt64
+	err := tx.QueryRowContext(ctx, `SELECT MIN(start_at) FROM appointments WHERE status = 'confirmed'`).Scan(&at)
+	return FromMicros(at.Int64), err
 }
 
 // NextConfirmDeadline returns the earliest deadline of an allocated
@@ -906,6 +963,14 @@ func (tx *Tx) MoveAppointment(ctx context.Context, id, location string, start ti
 func (tx *Tx) SetConfirmBy(ctx context.Context, id string, by time.Time) error {
 	_, err := tx.ExecContext(ctx, `UPDATE appointments SET confirm_by = $2 WHERE id = $1 AND status = 'allocated'`, id, Micros(by))
 	return err
+}
+
+// AppointmentFor reports whether a household's request led to an
+// appointment.
+func (tx *Tx) AppointmentFor(ctx context.Context, householdID, requestID string) (bool, error) {
+	var n int
+	err := tx.QueryRowContext(ctx, `SELECT COUNT(*) FROM appointments WHERE household_id = $1 AND request_id = $2`, householdID, requestID).Scan(&n)
+	return n > 0, err
 }
 
 // HasAppointment reports whether a household holds an appointment with one
@@ -992,4 +1057,188 @@ func (tx *Tx) Location(ctx context.Context, code string) (Location, error) {
 	err := tx.QueryRowContext(ctx, `SELECT code, kind, country, name, time_zone, latitude, longitude FROM locations WHERE code = $1`, code).
 		Scan(&l.Code, &l.Kind, &l.Country, &l.Name, &l.TimeZone, &l.Latitude, &l.Longitude)
 	return l, err
+}
+
+// Batches. SQLite binds $N parameters by name, which costs time that grows
+// with the square of their number in one statement, so on SQLite a batch is
+// one statement with one parameter, a JSON array that json_each unrolls;
+// PostgreSQL gets multi-row VALUES or an array parameter.
+
+// placeholders writes "($k, $k+1, ..., $k+n-1)".
+func placeholders(b *strings.Builder, k, n int) {
+	b.WriteByte('(')
+	for i := range n {
+		if i > 0 {
+			b.WriteString(", ")
+		}
+		b.WriteByte('$')
+		b.WriteString(strconv.Itoa(k + i))
+	}
+	b.WriteByte(')')
+}
+
+// insertMany runs head VALUES (...), (...) tail for rows of cols values
+// (strings and integers), calling scan for every row a RETURNING tail
+// returns.
+func (tx *Tx) insertMany(ctx context.Context, head, tail string, cols int, rows [][]any, scan func(*sql.Rows) error) error {
+	if len(rows) == 0 {
+		return nil
+	}
+	run := func(q string, args []any) error {
+		if scan == nil {
+			_, err := tx.ExecContext(ctx, q, args...)
+			return err
+		}
+		rs, err := tx.QueryContext(ctx, q, args...)
+		if err != nil {
+			return err
+		}
+		defer rs.Close()
+		for rs.Next() {
+			if err := scan(rs); err != nil {
+				return err
+			}
+		}
+		return rs.Err()
+	}
+	if tx.Dialect() == SQLite {
+		var q strings.Builder
+		q.WriteString(strings.TrimSuffix(strings.TrimSpace(head), "VALUES"))
+		q.WriteString(" SELECT ")
+		for i := range cols {
+			if i > 0 {
+				q.WriteString(", ")
+			}
+			q.WriteString("value ->> " + strconv.Itoa(i))
+		}
+		q.WriteString(" FROM json_each($1) WHERE true")
+		q.WriteString(tail)
+		for start := 0; start < len(rows); start += 5000 {
+			b, err := json.Marshal(rows[start:min(start+5000, len(rows))])
+			if err != nil {
+				return err
+			}
+			if err := run(q.String(), []any{string(b)}); err != nil {
+				return err
+			}
+		}
+		return nil
+	}
+	per := min(1000, 30000/cols)
+	for start := 0; start < len(rows); start += per {
+		chunk := rows[start:min(start+per, len(rows))]
+		var q strings.Builder
+		q.WriteString(head)
+		args := make([]any, 0, len(chunk)*cols)
+		for i, r := range chunk {
+			if i > 0 {
+				q.WriteString(", ")
+			}
+			placeholders(&q, len(args)+1, cols)
+			args = append(args, r...)
+		}
+		q.WriteString(tail)
+		if err := run(q.String(), args); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// InsertDrawAllocations stores the allocations of a draw.
+func (tx *Tx) InsertDrawAllocations(ctx context.Context, date string, as []DrawAllocationRow) error {
+	rows := make([][]any, len(as))
+	for i, a := range as {
+		rows[i] = []any{date, a.Position, a.RequestID, a.Location, Micros(a.Start), a.Phase}
+	}
+	return tx.insertMany(ctx, `INSERT INTO draw_allocations (service_date, position, request_id, location, start_at, phase) VALUES `, "", 6, rows, nil)
+}
+
+// InsertAppointments stores appointments; a row whose code (or whose
+// household's live appointment) is taken is skipped. It returns the ids
+// stored.
+func (tx *Tx) InsertAppointments(ctx context.Context, as []AppointmentRow) (map[string]bool, error) {
+	rows := make([][]any, len(as))
+	now := Micros(tx.Now)
+	for i, a := range as {
+		rows[i] = []any{a.ID, a.Code, a.HouseholdID, a.RequestID, a.DrawDate, a.Position, a.Phase, a.ServiceDate, a.Location, Micros(a.Start),
+			a.Size, a.Preferences, a.Status, Micros(a.ConfirmBy), a.Challenge, now, now}
+	}
+	done := map[string]bool{}
+	err := tx.insertMany(ctx, `INSERT INTO appointments (id, code, household_id, request_id, draw_date, position, phase, service_date, location, start_at,
+		size, preferences, status, confirm_by, challenge, created_at, updated_at) VALUES `, ` ON CONFLICT DO NOTHING RETURNING id`, 17, rows,
+		func(rs *sql.Rows) error {
+			var id string
+			err := rs.Scan(&id)
+			done[id] = true
+			return err
+		})
+	return done, err
+}
+
+// eachID runs a query that takes a list of ids as $1: an array on
+// PostgreSQL (id = ANY($1)), a JSON array on SQLite (id IN (SELECT value
+// FROM json_each($1))). The query's other parameters follow as $2, $3...
+func (tx *Tx) eachID(ctx context.Context, pgQuery, sqliteQuery string, ids []string, args []any, scan func(*sql.Rows) error) error {
+	if len(ids) == 0 {
+		return nil
+	}
+	q, list := pgQuery, any(ids)
+	if tx.Dialect() == SQLite {
+		b, _ := json.Marshal(ids)
+		q, list = sqliteQuery, string(b)
+	}
+	rs, err := tx.QueryContext(ctx, q, append([]any{list}, args...)...)
+	if err != nil {
+		return err
+	}
+	defer rs.Close()
+	for rs.Next() {
+		if scan != nil {
+			if err := scan(rs); err != nil {
+				return err
+			}
+		}
+	}
+	return rs.Err()
+}
+
+// SetRequestsStatus moves the requests of several households for a date
+// from one status to another.
+func (tx *Tx) SetRequestsStatus(ctx context.Context, date string, households []string, from, to string) error {
+	return tx.eachID(ctx,
+		`UPDATE appointment_requests SET status = $4, updated_at = $5 WHERE household_id = ANY($1) AND service_date = $2 AND status = $3 RETURNING key`,
+		`UPDATE appointment_requests SET status = $4, updated_at = $5 WHERE household_id IN (SELECT value FROM json_each($1)) AND service_date = $2 AND status = $3 RETURNING key`,
+		households, []any{date, from, to, Micros(tx.Now)}, nil)
+}
+
+// HouseholdsOwnedBy lists (up to limit of) the households an applicant
+// account owns, through the owner index.
+func (tx *Tx) HouseholdsOwnedBy(ctx context.Context, owner string, limit int) ([]HouseholdRow, error) {
+	rows, err := tx.QueryContext(ctx, `SELECT `+householdCols+` FROM households WHERE owner_account = $1 LIMIT $2`, owner, limit)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []HouseholdRow
+	for rows.Next() {
+		h, err := scanHousehold(rows)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, h)
+	}
+	return out, rows.Err()
+}
+
+// HouseholdsByID reads the households with the given ids that exist.
+func (tx *Tx) HouseholdsByID(ctx context.Context, ids []string) (map[string]HouseholdRow, error) {
+	out := map[string]HouseholdRow{}
+	err := tx.eachID(ctx, `SELECT `+householdCols+` FROM households WHERE id = ANY($1)`, `SELECT `+householdCols+` FROM households WHERE id IN (SELECT value FROM json_each($1))`,
+		ids, nil, func(rs *sql.Rows) error {
+			h, err := scanHousehold(rs)
+			out[h.ID] = h
+			return err
+		})
+	return out, err
 }

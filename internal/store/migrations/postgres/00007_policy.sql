@@ -23,13 +23,15 @@ CREATE UNIQUE INDEX policy_packs_published_date ON policy_packs (effective_from)
 -- The screening profiles of each household, derived from its sealed
 -- document and kept in a compact binary form for bulk screening (what-if
 -- reports, runs over every household). data is sealed with the data keys;
--- household_version says which version of the household it was derived from.
+-- household_version says which version of the household it was derived from
+-- and format which layout of the profile fields it is written in.
 CREATE TABLE screening_profiles (
   household_id      TEXT PRIMARY KEY REFERENCES households (id) ON DELETE CASCADE,
   household_version INTEGER NOT NULL,
   status            TEXT NOT NULL,
   place             TEXT NOT NULL,
   members           INTEGER NOT NULL,
+  format            TEXT NOT NULL,
   data              BYTEA NOT NULL,
   updated_at        BIGINT NOT NULL
 );

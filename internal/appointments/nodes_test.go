@@ -1,0 +1,127 @@
+package appointments_test
+
+import (
+	"context"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/senda-platform/senda/internal/appointments"
+	"github.com/senda-platform/senda/internal/audit"
+	"github.com/senda-platform/senda/internal/seal"
+	"github.com/senda-platform/senda/internal/store"
+	"github.com/senda-platform/senda/internal/storetest"
+)
+
+// Two nodes on one database, each with its own connections and intake
+// writers, as two processes would be: many households request and replace
+// at once through both, both trigger the draw many times, then households
+// confirm and cancel on both while a port closes. The draw runs once, no
+// slot goes over capacity, no household holds two appointments.
+func TestTwoNodesOneDatabase(t *testing.T) {
+	for _, engine := range storetest.Engines {
+		t.Run(string(engine), func(t *testing.T) {
+			ctx := context.Background()
+			opts := storetest.Options(t, engine)
+			open := func() *store.DB {
+				db, err := store.Open(ctx, opts)
+				if err != nil {
+					t.Fatal(err)
+				}
+				t.Cleanup(func() { db.Close() })
+				return db
+			}
+			db1, db2 := open(), open()
+			if err := db1.Migrate(ctx); err != nil {
+				t.Fatal(err)
+			}
+			keys := seal.New()
+			clk := &clock{}
+			const day = "2025-03-02"
+			clk.Set(inWindow(day, 1))
+			n1 := newEnvKeys(t, db1, appointments.Default(), keys, clk)
+			n2 := newEnvKeys(t, db2, appointments.Default(), keys, clk)
+			nodes := []*env{n1, n2}
+			n1.week("POE-SYS", slot("08:00", 5), slot("09:00", 2))
+			n1.week("POE-CLX", slot("09:00", 3))
+			var people []applicant
+			for i := range 24 {
+				people = append(people, n1.newApplicant(1+i%4, "es"))
+			}
+
+			var wg sync.WaitGroup
+			for i, a := range people {
+				for k := range 2 {
+					wg.Add(1)
+					go func() {
+						defer wg.Done()
+						prefs := [][]string{{"POE-SYS", "POE-CLX"}, {"POE-CLX"}, {"POE-SYS"}}[(i+k)%3]
+						if _, err := nodes[(i+k)%2].request(a, prefs...); err != nil {
+							t.Error(err)
+						}
+					}()
+				}
+			}
+			wg.Wait()
+
+			clk.Set(afterClose(day, 1))
+			for i := range 8 {
+				wg.Add(1)
+				go func() {
+					defer wg.Done()
+					if _, err := nodes[i%2].svc.Execute(ctx, admin, day); err != nil {
+						t.Error(err)
+					}
+				}()
+			}
+			wg.Wait()
+			info, err := n2.svc.Draw(ctx, day)
+			if err != nil || info.Status != "published" || info.Requests != 24 {
+				t.Fatalf("draw: %+v %v", info, err)
+			}
+			runs, err := audit.Search(ctx, db1, audit.Filter{Action: "draw.run", Limit: 10})
+			if err != nil || len(runs) != 1 {
+				t.Fatalf("the draw ran %d times (%v), want once", len(runs), err)
+			}
+			rec := verifiedRecord(t, n1.svc, day)
+			if len(rec.Allocations) != info.Allocations || info.Allocations == 0 {
+				t.Fatalf("record has %d allocations, status says %d", len(rec.Allocations), info.Allocations)
+			}
+			checkInvariants(t, db1)
+
+			// Confirmations, cancellations and a closure at once, on both nodes.
+			clk.Set(afterClose(day, 1).Add(time.Minute))
+			from, until := localDay(day, "America/Los_Angeles")
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				if _, err := n2.svc.CreateClosure(ctx, manager, appointments.ClosureInput{Location: "POE-SYS", From: from, Until: until, Starts: []string{"08:00"}, Reason: "lane closed"}); err != nil {
+					t.Error(err)
+				}
+			}()
+			for i, a := range people {
+				ap := n1.live(a)
+				if ap == nil {
+					continue
+				}
+				wg.Add(1)
+				go func() {
+					defer wg.Done()
+					node := nodes[i%2]
+					if i%3 == 0 {
+						if _, err := node.svc.Cancel(ctx, a.caller, ap.ID); err != nil {
+							t.Error(err)
+						}
+						return
+					}
+					lat, lon := 32.5, -117.0
+					if _, _, err := node.svc.Confirm(ctx, a.caller, ap.ID, appointments.Evidence{Latitude: &lat, Longitude: &lon, Liveness: ap.Challenge}); err != nil {
+						t.Error(err)
+					}
+				}()
+			}
+			wg.Wait()
+			checkInvariants(t, db1)
+		})
+	}
+}

@@ -1,0 +1,348 @@
+package appointments
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/base32"
+	"encoding/json"
+	"strings"
+	"time"
+
+	"github.com/senda-platform/senda"
+	"github.com/senda-platform/senda/household"
+	"github.com/senda-platform/senda/internal/access"
+	"github.com/senda-platform/senda/internal/store"
+)
+
+// RequestInput is what a household sends to ask for an appointment.
+type RequestInput struct {
+	HouseholdID string   `json:"household_id,omitempty" maxLength:"64" doc:"The household; may be left out when you have only one"`
+	ServiceDate string   `json:"service_date,omitempty" format:"date" doc:"The day asked for; the one whose window is open when left out"`
+	Preferences []string `json:"preferences" minItems:"1" maxItems:"3" doc:"One to three location codes, most preferred first" example:"[\"POE-SYS\",\"POE-CLX\"]"`
+	TimeZone    string   `json:"time_zone,omitempty" maxLength:"64" doc:"Your time zone (IANA), for the times in answers and errors" example:"America/Tijuana"`
+}
+
+// Request is a household's request for one service date.
+type Request struct {
+	ID           string    `json:"id" doc:"Random request id: it enters the public draw record and reveals nothing about you"`
+	ServiceDate  string    `json:"service_date"`
+	HouseholdID  string    `json:"household_id"`
+	Size         int       `json:"size" doc:"Persons travelling together"`
+	RegisteredAt time.Time `json:"registered_at" doc:"When the household registered: the priority phase goes by it"`
+	Preferences  []string  `json:"preferences"`
+	Status       string    `json:"status" enum:"live,withdrawn,excluded,allocated,unallocated,void"`
+	Replaced     bool      `json:"replaced" doc:"True when this replaced an earlier request for the same date"`
+	UpdatedAt    time.Time `json:"updated_at"`
+	Window       Window    `json:"window"`
+}
+
+// newRequestID returns a random request id: 16 random bytes in base32,
+// 26 characters, without personal meaning.
+func newRequestID() string {
+	var b [16]byte
+	rand.Read(b[:])
+	return base32.StdEncoding.WithPadding(base32.NoPadding).EncodeToString(b[:])
+}
+
+// checkPreferences validates one to three distinct known locations.
+func checkPreferences(prefs []string) ([]string, error) {
+	var fields []senda.FieldError
+	if len(prefs) < 1 || len(prefs) > 3 {
+		fields = append(fields, senda.FieldError{Location: "body.preferences", Key: "appointments.preferences_count"})
+	}
+	out := make([]string, 0, len(prefs))
+	seen := map[string]bool{}
+	for i, p := range prefs {
+		code, err := location("body.preferences["+itoa(i)+"]", p)
+		if err != nil {
+			fields = append(fields, err.(*senda.Error).Fields...)
+			continue
+		}
+		if seen[code] {
+			fields = append(fields, senda.FieldError{Location: "body.preferences[" + itoa(i) + "]", Key: "appointments.preferences_duplicate"})
+		}
+		seen[code] = true
+		out = append(out, code)
+	}
+	if len(fields) > 0 {
+		return nil, &senda.Error{Code: senda.CodeInvalid, Key: "error.invalid", Fields: fields}
+	}
+	return out, nil
+}
+
+func itoa(i int) string {
+	b, _ := json.Marshal(i)
+	return string(b)
+}
+
+// Submit records a household's request for the service date whose window
+// is open, replacing its earlier request for that date. It is acknowledged
+// only once committed. Outside the window it answers a conflict
+// (appointments.window_closed) that gives the next opening in the caller's
+// time zone.
+func (s *Service) Submit(ctx context.Context, c Caller, in RequestInput) (*Request, error) {
+	if c.Role != access.Applicant && c.Role != access.Helper {
+		return nil, forbidden("appointments.request_role")
+	}
+	prefs, err := checkPreferences(in.Preferences)
+	if err != nil {
+		return nil, err
+	}
+	if in.TimeZone != "" {
+		if _, ok := loadZone(in.TimeZone); !ok {
+			return nil, invalid("body.time_zone", "appointments.time_zone", nil)
+		}
+	}
+	if in.ServiceDate != "" {
+		if _, err := ParseDate(in.ServiceDate); err != nil {
+			return nil, invalid("body.service_date", "validation.date", nil)
+		}
+	}
+	h, held, err := s.requester(ctx, c, in.HouseholdID)
+	if err != nil {
+		return nil, err
+	}
+	// The applicant's own zone: the one they gave, else their first
+	// preferred location's.
+	zone := zoneOf(prefs[0])
+	if in.TimeZone != "" {
+		zone = s.zoneOr(in.TimeZone)
+	}
+	now := s.DB.Now()
+	date, open := s.window.at(now)
+	if in.ServiceDate != "" && in.ServiceDate != date {
+		open, date = false, in.ServiceDate
+	}
+	if !open {
+		return nil, s.closedError(now, date, zone)
+	}
+	if h.Status != "submitted" {
+		return nil, conflict("appointments.household_draft", nil)
+	}
+	// A household that holds an appointment waits until it is used or
+	// given back. (Checked on the read side: should one come between this
+	// and the commit, the close leaves the request out of the draw.)
+	if held {
+		return nil, conflict("appointments.has_appointment", nil)
+	}
+	full, err := s.openHousehold(h)
+	if err != nil {
+		return nil, err
+	}
+	ok, reasons, err := s.Eligibility(ctx, full)
+	if err != nil {
+		return nil, err
+	}
+	if !ok {
+		return nil, &senda.Error{Code: senda.CodeConflict, Key: "appointments.not_eligible", Args: map[string]any{"reasons": strings.Join(reasons, ", ")}}
+	}
+	it := &intakeItem{ctx: ctx, c: c, done: make(chan struct{}), zone: zone, row: store.RequestRow{
+		Key: store.NewID(), ID: newRequestID(), ServiceDate: date, HouseholdID: h.ID, Size: h.Size,
+		RegisteredAt: h.CreatedAt.Truncate(time.Second), Preferences: strings.Join(prefs, ","),
+	}, subject: subject(h)}
+	if err := s.enqueue(ctx, it); err != nil {
+		return nil, err
+	}
+	if it.err != nil {
+		return nil, it.err
+	}
+	return &Request{ID: it.id, ServiceDate: date, HouseholdID: h.ID, Size: h.Size, RegisteredAt: it.row.RegisteredAt, Preferences: prefs,
+		Status: "live", Replaced: it.replaced, UpdatedAt: it.at, Window: s.WindowFor(now, date, zone.String())}, nil
+}
+
+// requester finds the household a caller asks for (the one named, or the
+// caller's only household) and whether it holds a live appointment.
+func (s *Service) requester(ctx context.Context, c Caller, id string) (store.HouseholdRow, bool, error) {
+	var h store.IntakeHousehold
+	st, err := s.intakeStatements(ctx)
+	if err != nil {
+		return h.HouseholdRow, false, err
+	}
+	err = s.DB.View(ctx, func(tx *store.Tx) error {
+		if id == "" {
+			own := owner(c)
+			if own == "" {
+				return invalid("body.household_id", "appointments.household_required", nil)
+			}
+			if c.Role == access.Helper {
+				if ok, err := s.ActsFor(ctx, c.AccountID, own); err != nil || !ok {
+					if err != nil {
+						return err
+					}
+					return invalid("body.household_id", "appointments.household_required", nil)
+				}
+			}
+			list, err := tx.IntakeHouseholds(ctx, st, own, 2)
+			if err != nil {
+				return err
+			}
+			if len(list) != 1 {
+				return invalid("body.household_id", "appointments.household_required", nil)
+			}
+			h = list[0]
+			return nil
+		}
+		var err error
+		h, err = tx.IntakeHousehold(ctx, st, id)
+		if store.IsNotFound(err) {
+			return notFound()
+		}
+		if err != nil {
+			return err
+		}
+		ok, err := s.actsFor(ctx, c, h.HouseholdRow)
+		if err != nil {
+			return err
+		}
+		if !ok {
+			return notFound()
+		}
+		return nil
+	})
+	return h.HouseholdRow, h.Held, err
+}
+
+// openHousehold unseals a household.
+func (s *Service) openHousehold(r store.HouseholdRow) (*household.Household, error) {
+	b, err := s.Keys.Open(r.Data, "households.data/"+r.ID)
+	if err != nil {
+		return nil, senda.Wrap(err, "household.sealed")
+	}
+	var h household.Household
+	if err := json.Unmarshal(b, &h); err != nil {
+		return nil, senda.Wrap(err, "household.sealed")
+	}
+	h.ID, h.Receipt, h.Status, h.Version, h.Place = r.ID, r.Receipt, r.Status, r.Version, r.Place
+	return &h, nil
+}
+
+// Withdraw takes back a household's request for a date while its window is
+// open. householdID may be left empty when the caller has one household.
+func (s *Service) Withdraw(ctx context.Context, c Caller, householdID, date string) error {
+	if _, err := ParseDate(date); err != nil {
+		return invalid("path.service_date", "validation.date", nil)
+	}
+	if householdID == "" {
+		h, _, err := s.requester(ctx, c, "")
+		if err != nil {
+			return err
+		}
+		householdID = h.ID
+	}
+	return s.DB.Update(ctx, func(tx *store.Tx) error {
+		h, err := s.householdFor(ctx, tx, c, householdID)
+		if err != nil {
+			return err
+		}
+		d, err := tx.Draw(ctx, date, "share")
+		if store.IsNotFound(err) || err == nil && (d.Status != "open" || !tx.Now.Before(d.ClosesAt)) {
+			return s.closedError(tx.Now, date, s.window.zone)
+		}
+		if err != nil {
+			return err
+		}
+		r, err := tx.Request(ctx, date, h.ID)
+		if store.IsNotFound(err) {
+			return notFound()
+		}
+		if err != nil {
+			return err
+		}
+		ok, err := tx.SetRequestStatus(ctx, date, h.ID, "live", "withdrawn")
+		if err != nil {
+			return err
+		}
+		if !ok {
+			return notFound()
+		}
+		return record(ctx, tx, c, "appointment.request.withdraw", "appointment_request", r.ID, subject(h), "status")
+	})
+}
+
+// Requests lists a household's requests, newest first.
+func (s *Service) Requests(ctx context.Context, c Caller, householdID string) ([]Request, error) {
+	out := []Request{}
+	err := s.DB.View(ctx, func(tx *store.Tx) error {
+		ids, err := s.householdsOf(ctx, tx, c, householdID)
+		if err != nil {
+			return err
+		}
+		for _, id := range ids {
+			rows, err := tx.RequestsOf(ctx, id, 100)
+			if err != nil {
+				return err
+			}
+			for _, r := range rows {
+				status, err := requestStatus(ctx, tx, r)
+				if err != nil {
+					return err
+				}
+				out = append(out, Request{ID: r.ID, ServiceDate: r.ServiceDate, HouseholdID: r.HouseholdID, Size: r.Size, RegisteredAt: r.RegisteredAt,
+					Preferences: strings.Split(r.Preferences, ","), Status: status, UpdatedAt: r.UpdatedAt, Window: s.WindowFor(tx.Now, r.ServiceDate, "")})
+			}
+		}
+		return nil
+	})
+	return out, err
+}
+
+// requestStatus is a request's status as its household sees it. The draw
+// does not rewrite its requests: one still live once its date's draw has
+// run was allocated if the draw gave it an appointment, else not.
+func requestStatus(ctx context.Context, tx *store.Tx, r store.RequestRow) (string, error) {
+	if r.Status != "live" {
+		return r.Status, nil
+	}
+	d, err := tx.Draw(ctx, r.ServiceDate, "")
+	if store.IsNotFound(err) {
+		return r.Status, nil
+	}
+	if err != nil {
+		return "", err
+	}
+	if d.Status != "drawn" && d.Status != "published" {
+		return r.Status, nil
+	}
+	got, err := tx.AppointmentFor(ctx, r.HouseholdID, r.ID)
+	if err != nil {
+		return "", err
+	}
+	if got {
+		return "allocated", nil
+	}
+	return "unallocated", nil
+}
+
+// householdsOf returns the household named (if the caller may act for it)
+// or every household the caller may act for.
+func (s *Service) householdsOf(ctx context.Context, tx *store.Tx, c Caller, id string) ([]string, error) {
+	if id != "" {
+		h, err := s.householdFor(ctx, tx, c, id)
+		if err != nil {
+			return nil, err
+		}
+		return []string{h.ID}, nil
+	}
+	own := owner(c)
+	if own == "" {
+		return nil, nil
+	}
+	if c.Role == access.Helper {
+		if s.ActsFor == nil {
+			return nil, nil
+		}
+		ok, err := s.ActsFor(ctx, c.AccountID, own)
+		if err != nil || !ok {
+			return nil, err
+		}
+	}
+	list, err := tx.HouseholdsOwnedBy(ctx, own, 50)
+	if err != nil {
+		return nil, err
+	}
+	ids := make([]string, len(list))
+	for i, h := range list {
+		ids[i] = h.ID
+	}
+	return ids, nil
+}

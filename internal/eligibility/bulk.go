@@ -1,0 +1,489 @@
+package eligibility
+
+import (
+	"context"
+	"encoding/json"
+	"runtime"
+	"sort"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/senda-platform/senda"
+	"github.com/senda-platform/senda/household"
+	"github.com/senda-platform/senda/internal/audit"
+	"github.com/senda-platform/senda/internal/households"
+	"github.com/senda-platform/senda/internal/store"
+	"github.com/senda-platform/senda/policy"
+	"github.com/senda-platform/senda/profile"
+)
+
+// Batch sizes of bulk work.
+const (
+	syncBatch  = 500
+	scanBatch  = 1000
+	writeBatch = 8000
+)
+
+// SyncProfiles derives the compact screening profiles of every household
+// whose stored profiles are missing, older than the household or in an
+// older format, and returns how many households it updated. Bulk runs call
+// it first, so that they read every household as it is now.
+func (s *Service) SyncProfiles(ctx context.Context) (int, error) {
+	total := 0
+	after := ""
+	for {
+		var batch []store.HouseholdRow
+		err := s.DB.View(ctx, func(tx *store.Tx) (err error) {
+			batch, err = tx.StaleScreeningProfiles(ctx, ProfileFormat, after, syncBatch)
+			return err
+		})
+		if err != nil {
+			return total, err
+		}
+		if len(batch) == 0 {
+			return total, nil
+		}
+		rows := make([]store.ScreeningProfileRow, 0, len(batch))
+		for _, r := range batch {
+			h, err := s.openHousehold(r)
+			if err != nil {
+				return total, err
+			}
+			ps := h.Profiles()
+			rows = append(rows, store.ScreeningProfileRow{HouseholdID: r.ID, HouseholdVersion: r.Version, Status: r.Status, Place: r.Place,
+				Members: len(ps), Format: ProfileFormat, Data: s.Keys.Seal(EncodeProfiles(nil, ps), store.ScreeningProfilePlace(r.ID))})
+		}
+		if err := s.DB.Update(ctx, func(tx *store.Tx) error { return tx.PutScreeningProfiles(ctx, rows) }); err != nil {
+			return total, err
+		}
+		total += len(rows)
+		after = batch[len(batch)-1].ID
+		if len(batch) < syncBatch {
+			return total, nil
+		}
+	}
+}
+
+// openHousehold unseals a stored household document.
+func (s *Service) openHousehold(r store.HouseholdRow) (*household.Household, error) {
+	b, err := s.Keys.Open(r.Data, "households.data/"+r.ID)
+	if err != nil {
+		return nil, senda.Wrap(err, "household.sealed")
+	}
+	var h household.Household
+	if err := json.Unmarshal(b, &h); err != nil {
+		return nil, senda.Wrap(err, "household.sealed")
+	}
+	h.ID, h.Receipt, h.Status, h.Version, h.Place = r.ID, r.Receipt, r.Status, r.Version, r.Place
+	return &h, nil
+}
+
+// scan reads the stored screening profiles of every submitted household
+// in batches, one reader ahead of workers goroutines, and calls
+// fn(worker, batch) for each batch. The first error stops the scan.
+func (s *Service) scan(ctx context.Context, workers int, fn func(worker int, rows []store.ScreeningProfileRow) error) error {
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	var (
+		once     sync.Once
+		firstErr error
+	)
+	fail := func(err error) {
+		once.Do(func() { firstErr = err; cancel() })
+	}
+	batches := make(chan []store.ScreeningProfileRow, workers+1)
+	go func() {
+		defer close(batches)
+		after := ""
+		for {
+			var rows []store.ScreeningProfileRow
+			err := s.DB.View(ctx, func(tx *store.Tx) (err error) {
+				rows, err = tx.ScreeningProfiles(ctx, after, scanBatch, false)
+				return err
+			})
+			if err != nil {
+				fail(err)
+				return
+			}
+			if len(rows) == 0 {
+				return
+			}
+			select {
+			case batches <- rows:
+			case <-ctx.Done():
+				return
+			}
+			if len(rows) < scanBatch {
+				return
+			}
+			after = rows[len(rows)-1].HouseholdID
+		}
+	}()
+	var wg sync.WaitGroup
+	for w := range workers {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for rows := range batches {
+				if ctx.Err() != nil {
+					continue
+				}
+				if err := fn(w, rows); err != nil {
+					fail(err)
+				}
+			}
+		}()
+	}
+	wg.Wait()
+	if firstErr == nil && ctx.Err() != nil {
+		firstErr = &senda.Error{Code: senda.CodeUnavailable, Key: "error.unavailable", Err: ctx.Err()}
+	}
+	return firstErr
+}
+
+// ProgramCount counts one programme's outcomes in a run.
+type ProgramCount struct {
+	Program    string `json:"program"`
+	Eligible   int    `json:"eligible"`
+	Ineligible int    `json:"ineligible"`
+	NeedsInfo  int    `json:"needs_info"`
+}
+
+// Run sums up a bulk run.
+type Run struct {
+	ID            string         `json:"id"`
+	PolicyVersion string         `json:"policy_version"`
+	AsOf          profile.Date   `json:"as_of"`
+	Households    int            `json:"households"`
+	Profiles      int            `json:"profiles"`
+	Synced        int            `json:"synced" doc:"Households whose screening profiles were derived again first"`
+	Programs      []ProgramCount `json:"programs"`
+	Elapsed       time.Duration  `json:"-"`
+}
+
+// runWorker is the state of one goroutine of a bulk run.
+type runWorker struct {
+	dec    *decoder
+	sc     *policy.Screener
+	counts []ProgramCount
+	buf    []byte
+	err    error
+}
+
+// RunAll screens every submitted household with the version in effect on
+// asOf (today when zero) and stores the results, in batches, under one
+// run. Programme managers and administrators only.
+func (s *Service) RunAll(ctx context.Context, c households.Caller, asOf time.Time) (*Run, error) {
+	if !managerRole(c.Role) {
+		return nil, forbidden()
+	}
+	start := time.Now()
+	synced, err := s.SyncProfiles(ctx)
+	if err != nil {
+		return nil, err
+	}
+	if asOf.IsZero() {
+		asOf = s.Today()
+	}
+	pack, err := s.At(ctx, today(asOf))
+	if err != nil {
+		return nil, err
+	}
+	run, err := s.runAll(ctx, c, pack, today(asOf))
+	if err != nil {
+		return nil, err
+	}
+	run.Synced, run.Elapsed = synced, time.Since(start)
+	return run, nil
+}
+
+// runAll is RunAll once the screening profiles are current.
+func (s *Service) runAll(ctx context.Context, c households.Caller, pack *policy.Pack, asOf time.Time) (*Run, error) {
+	pi := infoOf(pack)
+	run := store.EligibilityRun{ID: store.NewID(), Kind: "all", PolicyVersion: pack.Version(), AsOf: string(profile.DateOf(asOf)), StartedBy: c.Actor()}
+	if err := s.DB.Update(ctx, func(tx *store.Tx) error {
+		if err := tx.InsertEligibilityRun(ctx, run); err != nil {
+			return err
+		}
+		e := actor(c).Entry("eligibility.run")
+		e.RecordType, e.RecordID, e.Fields = "eligibility_run", run.ID, []string{"eligibility"}
+		_, err := audit.Append(ctx, tx, e)
+		return err
+	}); err != nil {
+		return nil, err
+	}
+	workers := runtime.GOMAXPROCS(0)
+	ws := make([]*runWorker, workers)
+	for i := range ws {
+		ws[i] = &runWorker{dec: newDecoder(), sc: pack.NewScreener(asOf, policy.DefaultLang), counts: make([]ProgramCount, len(pi.progIDs))}
+	}
+	// One writer: SQLite has one, and batching rows into few transactions
+	// is what makes writing fast on both engines.
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	toWrite := make(chan []store.EligibilityResultRow, workers+1)
+	var (
+		writeErr             error
+		households, profiles int
+		countMu              sync.Mutex
+	)
+	written := make(chan struct{})
+	go func() {
+		defer close(written)
+		var pending []store.EligibilityResultRow
+		flush := func() {
+			if len(pending) == 0 || writeErr != nil {
+				return
+			}
+			rows := pending
+			writeErr = s.DB.Update(ctx, func(tx *store.Tx) error { return tx.InsertEligibilityResults(ctx, rows) })
+			if writeErr != nil {
+				cancel()
+			}
+			pending = pending[:0]
+		}
+		for rows := range toWrite {
+			pending = append(pending, rows...)
+			if len(pending) >= writeBatch {
+				flush()
+			}
+		}
+		flush()
+	}()
+	scanErr := s.scan(ctx, workers, func(wi int, rows []store.ScreeningProfileRow) error {
+		w := ws[wi]
+		out := make([]store.EligibilityResultRow, 0, len(rows))
+		n := 0
+		for _, r := range rows {
+			pt, err := s.Keys.Open(r.Data, store.ScreeningProfilePlace(r.HouseholdID))
+			if err != nil {
+				return senda.Wrap(err, "eligibility.profiles_sealed")
+			}
+			ps, err := w.dec.decodeProfiles(pt)
+			if err != nil {
+				return senda.Wrap(err, "eligibility.profiles_sealed")
+			}
+			w.buf = appendResultsHeader(w.buf[:0], len(ps))
+			for i := range ps {
+				rs := w.sc.Screen(&ps[i].Person, ps[i].Household)
+				w.buf = appendMemberResults(w.buf, pi, ps[i].ID, roleName(&ps[i]), rs)
+				for k := range rs {
+					pc := &w.counts[pi.progIndex[rs[k].Program]]
+					switch rs[k].Result {
+					case policy.Eligible:
+						pc.Eligible++
+					case policy.Ineligible:
+						pc.Ineligible++
+					default:
+						pc.NeedsInfo++
+					}
+				}
+			}
+			n += len(ps)
+			out = append(out, store.EligibilityResultRow{HouseholdID: r.HouseholdID, RunID: run.ID, HouseholdVersion: r.HouseholdVersion,
+				Data: s.Keys.Seal(w.buf, store.EligibilityResultPlace(r.HouseholdID, run.ID))})
+		}
+		w.dec.reset()
+		countMu.Lock()
+		households += len(rows)
+		profiles += n
+		countMu.Unlock()
+		select {
+		case toWrite <- out:
+			return nil
+		case <-ctx.Done():
+			return &senda.Error{Code: senda.CodeUnavailable, Key: "error.unavailable", Err: ctx.Err()}
+		}
+	})
+	close(toWrite)
+	<-written
+	if writeErr != nil {
+		return nil, writeErr
+	}
+	if scanErr != nil {
+		return nil, scanErr
+	}
+	if err := s.DB.Update(ctx, func(tx *store.Tx) error { return tx.FinishEligibilityRun(ctx, run.ID, households, profiles) }); err != nil {
+		return nil, err
+	}
+	out := &Run{ID: run.ID, PolicyVersion: pack.Version(), AsOf: profile.Date(run.AsOf), Households: households, Profiles: profiles}
+	for i, id := range pi.progIDs {
+		pc := ProgramCount{Program: id}
+		for _, w := range ws {
+			pc.Eligible += w.counts[i].Eligible
+			pc.Ineligible += w.counts[i].Ineligible
+			pc.NeedsInfo += w.counts[i].NeedsInfo
+		}
+		out.Programs = append(out.Programs, pc)
+	}
+	return out, nil
+}
+
+// AttrOffice is the what-if breakdown by the place a household's record is
+// held (a country or COUNTRY/OFFICE).
+const AttrOffice = "office"
+
+// WhatIf says who would gain or lose eligibility if a version replaced the
+// one in effect: the policy report (counts by programme and transition,
+// with breakdowns by nationality and office) and a sample of the
+// households affected.
+type WhatIf struct {
+	DraftID    string            `json:"draft_id,omitempty"`
+	Report     policy.DiffReport `json:"report"`
+	Households int               `json:"households" doc:"Households screened"`
+	// Sample groups the report's sample of affected people by household.
+	Sample []AffectedHousehold `json:"sample"`
+}
+
+// AffectedHousehold is a household of the what-if sample.
+type AffectedHousehold struct {
+	HouseholdID string `json:"household_id"`
+	Receipt     string `json:"receipt"`
+	Place       string `json:"place"`
+	// Name is the principal's name, given only when the caller's scope
+	// holds the household.
+	Name    string           `json:"name,omitempty"`
+	Members []AffectedMember `json:"members"`
+}
+
+// AffectedMember is a member whose outcome changes.
+type AffectedMember struct {
+	MemberID string          `json:"member_id"`
+	Changes  []policy.Change `json:"changes"`
+}
+
+// WhatIfDraft screens every registered household with the version in
+// effect on asOf and with the draft, and reports who would gain or lose
+// eligibility. asOf defaults to today, or to the draft's effective date
+// when that is later. Names are given for the households in the caller's
+// scope; each is recorded in the audit trail.
+func (s *Service) WhatIfDraft(ctx context.Context, c households.Caller, draftID string, asOf time.Time) (*WhatIf, error) {
+	if !managerRole(c.Role) {
+		return nil, forbidden()
+	}
+	_, to, err := s.draft(ctx, draftID)
+	if err != nil {
+		return nil, err
+	}
+	if asOf.IsZero() {
+		asOf = s.Today()
+		if eff, ok := to.EffectiveFrom().Time(); ok && eff.After(asOf) {
+			asOf = eff
+		}
+	}
+	from, err := s.At(ctx, asOf)
+	if err != nil {
+		return nil, err
+	}
+	w, err := s.whatIf(ctx, c, from, to, asOf, true)
+	if err != nil {
+		return nil, err
+	}
+	w.DraftID = draftID
+	return w, nil
+}
+
+// Diff screens every registered household with from and to on asOf and
+// reports the differences, without names (the command line's what-if).
+func (s *Service) Diff(ctx context.Context, c households.Caller, from, to *policy.Pack, asOf time.Time) (*WhatIf, error) {
+	if !managerRole(c.Role) {
+		return nil, forbidden()
+	}
+	return s.whatIf(ctx, c, from, to, asOf, false)
+}
+
+func (s *Service) whatIf(ctx context.Context, c households.Caller, from, to *policy.Pack, asOf time.Time, names bool) (*WhatIf, error) {
+	if _, err := s.SyncProfiles(ctx); err != nil {
+		return nil, err
+	}
+	out := &WhatIf{}
+	var scanErr error
+	rep := policy.Diff(from, to, asOf, func(yield func(id string, p profile.Person, h profile.Household, attrs map[string]string) bool) {
+		dec := newDecoder()
+		attrs := map[string]string{}
+		stop := false
+		scanErr = s.scan(ctx, 1, func(_ int, rows []store.ScreeningProfileRow) error {
+			if stop {
+				return nil
+			}
+			for _, r := range rows {
+				pt, err := s.Keys.Open(r.Data, store.ScreeningProfilePlace(r.HouseholdID))
+				if err != nil {
+					return senda.Wrap(err, "eligibility.profiles_sealed")
+				}
+				ps, err := dec.decodeProfiles(pt)
+				if err != nil {
+					return senda.Wrap(err, "eligibility.profiles_sealed")
+				}
+				out.Households++
+				attrs[AttrOffice] = r.Place
+				for i := range ps {
+					hh := profile.Household{}
+					if ps[i].Household != nil {
+						hh = *ps[i].Household
+					}
+					if !yield(r.HouseholdID+"/"+ps[i].ID, ps[i].Person, hh, attrs) {
+						stop = true
+						return nil
+					}
+				}
+			}
+			dec.reset()
+			return nil
+		})
+	})
+	if scanErr != nil {
+		return nil, scanErr
+	}
+	out.Sample = []AffectedHousehold{}
+	byID := map[string]*AffectedHousehold{}
+	var order []string
+	for _, a := range rep.Sample {
+		hid, mid, _ := strings.Cut(a.ID, "/")
+		ah := byID[hid]
+		if ah == nil {
+			ah = &AffectedHousehold{HouseholdID: hid}
+			byID[hid] = ah
+			order = append(order, hid)
+		}
+		ah.Members = append(ah.Members, AffectedMember{MemberID: mid, Changes: a.Changes})
+	}
+	rep.Sample = []policy.Affected{}
+	out.Report = rep
+	sort.Strings(order)
+	err := s.DB.Update(ctx, func(tx *store.Tx) error {
+		for _, hid := range order {
+			ah := byID[hid]
+			r, err := tx.Household(ctx, hid)
+			if store.IsNotFound(err) {
+				continue // erased meanwhile
+			}
+			if err != nil {
+				return err
+			}
+			ah.Receipt, ah.Place = r.Receipt, r.Place
+			if names && c.Scope.Contains(r.Place) {
+				h, err := s.openHousehold(r)
+				if err != nil {
+					return err
+				}
+				ah.Name = principalName(h)
+				e := actor(c).Entry("household.read")
+				e.RecordType, e.RecordID, e.Subject, e.Fields = "household", hid, subjectOf(r), []string{"members[0].given_names", "members[0].surnames"}
+				if _, err := audit.Append(ctx, tx, e); err != nil {
+					return err
+				}
+			}
+			out.Sample = append(out.Sample, *ah)
+		}
+		e := actor(c).Entry("pack.what_if")
+		e.RecordType, e.RecordID, e.Fields = "policy_pack", to.Version(), []string{"eligibility"}
+		_, err := audit.Append(ctx, tx, e)
+		return err
+	})
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}

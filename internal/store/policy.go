@@ -1,0 +1,332 @@
+package store
+
+import (
+	"context"
+	"fmt"
+	"strings"
+	"time"
+)
+
+// The sealed columns of eligibility, re-sealed by `senda keys rotate` with
+// the others.
+func init() {
+	SealedColumns = append(SealedColumns,
+		SealedColumn{Table: "screening_profiles", Key: "household_id", Column: "data", Place: ScreeningProfilePlace},
+		SealedColumn{Table: "eligibility_results", Key: "household_id || ':' || run_id", Column: "data",
+			Place: func(v string) string {
+				h, r, _ := strings.Cut(v, ":")
+				return EligibilityResultPlace(h, r)
+			}},
+	)
+}
+
+// ScreeningProfilePlace is the place a household's sealed screening
+// profiles are bound to.
+func ScreeningProfilePlace(householdID string) string {
+	return "screening_profiles.data/" + householdID
+}
+
+// EligibilityResultPlace is the place the sealed results of one household
+// in one run are bound to.
+func EligibilityResultPlace(householdID, runID string) string {
+	return "eligibility_results.data/" + householdID + ":" + runID
+}
+
+// PolicyPackRow is a policy pack uploaded through the console: a draft or a
+// published version. Source is the YAML as uploaded.
+type PolicyPackRow struct {
+	ID            string
+	Version       string
+	EffectiveFrom string // YYYY-MM-DD
+	Status        string // draft or published
+	FileName      string
+	Source        string
+	SHA256        string
+	CreatedBy     string
+	CreatedAt     time.Time
+	PublishedBy   string
+	PublishedAt   time.Time
+}
+
+const policyPackCols = `id, version, effective_from, status, file_name, source, sha256, created_by, created_at, published_by, published_at`
+
+func scanPolicyPack(row interface{ Scan(...any) error }) (PolicyPackRow, error) {
+	var p PolicyPackRow
+	var c, pub int64
+	err := row.Scan(&p.ID, &p.Version, &p.EffectiveFrom, &p.Status, &p.FileName, &p.Source, &p.SHA256, &p.CreatedBy, &c, &p.PublishedBy, &pub)
+	p.CreatedAt, p.PublishedAt = FromMicros(c), FromMicros(pub)
+	return p, err
+}
+
+// InsertPolicyPack stores a new draft, created now.
+func (tx *Tx) InsertPolicyPack(ctx context.Context, p PolicyPackRow) error {
+	_, err := tx.ExecContext(ctx, `INSERT INTO policy_packs (id, version, effective_from, status, file_name, source, sha256, created_by, created_at)
+		VALUES ($1, $2, $3, 'draft', $4, $5, $6, $7, $8)`,
+		p.ID, p.Version, p.EffectiveFrom, p.FileName, p.Source, p.SHA256, p.CreatedBy, Micros(tx.Now))
+	return err
+}
+
+// PolicyPack reads one uploaded pack.
+func (tx *Tx) PolicyPack(ctx context.Context, id string) (PolicyPackRow, error) {
+	return scanPolicyPack(tx.QueryRowContext(ctx, `SELECT `+policyPackCols+` FROM policy_packs WHERE id = $1`, id))
+}
+
+// PolicyPacks lists the uploaded packs of a status ("" for every one),
+// oldest first.
+func (tx *Tx) PolicyPacks(ctx context.Context, status string) ([]PolicyPackRow, error) {
+	rows, err := tx.QueryContext(ctx, `SELECT `+policyPackCols+` FROM policy_packs WHERE ($1 = '' OR status = $1) ORDER BY created_at, id`, status)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []PolicyPackRow
+	for rows.Next() {
+		p, err := scanPolicyPack(rows)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, p)
+	}
+	return out, rows.Err()
+}
+
+// PublishPolicyPack marks a draft published, now, by by. It answers a
+// conflict when the pack is no longer a draft, or when a published version
+// already has its version string or effective date.
+func (tx *Tx) PublishPolicyPack(ctx context.Context, id, by string) error {
+	return expectOne(tx.ExecContext(ctx, `UPDATE policy_packs SET status = 'published', published_by = $2, published_at = $3
+		WHERE id = $1 AND status = 'draft'`, id, by, Micros(tx.Now)))
+}
+
+// PublishedPolicyState returns how many versions are published and when
+// the last was: a cheap way for a node to notice that another published.
+func (tx *Tx) PublishedPolicyState(ctx context.Context) (count int, last time.Time, err error) {
+	var l int64
+	err = tx.QueryRowContext(ctx, `SELECT COUNT(*), COALESCE(MAX(published_at), 0) FROM policy_packs WHERE status = 'published'`).Scan(&count, &l)
+	return count, FromMicros(l), err
+}
+
+// ScreeningProfileRow is the compact, sealed screening profiles of one
+// household, derived from a version of its document.
+type ScreeningProfileRow struct {
+	HouseholdID      string
+	HouseholdVersion int
+	Status           string
+	Place            string
+	Members          int
+	// Format names the layout of Data; profiles in another layout are
+	// stale.
+	Format    string
+	Data      []byte
+	UpdatedAt time.Time
+}
+
+// StaleScreeningProfiles returns, in id order after after, up to limit
+// households whose screening profiles are missing, were derived from an
+// older version of the household or are in another format.
+func (tx *Tx) StaleScreeningProfiles(ctx context.Context, format, after string, limit int) ([]HouseholdRow, error) {
+	rows, err := tx.QueryContext(ctx, `SELECT h.id, h.receipt, h.place, COALESCE(h.owner_account, ''), h.created_by, h.status, h.version, h.size,
+		h.nationality, COALESCE(h.external_key, ''), h.data, h.created_at, h.updated_at
+		FROM households h LEFT JOIN screening_profiles s ON s.household_id = h.id
+		WHERE (s.household_id IS NULL OR s.household_version <> h.version OR s.format <> $3) AND h.id > $1 ORDER BY h.id LIMIT $2`, after, limit, format)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []HouseholdRow
+	for rows.Next() {
+		h, err := scanHousehold(rows)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, h)
+	}
+	return out, rows.Err()
+}
+
+// maxRowsPerInsert bounds a multi-row INSERT (PostgreSQL limits the
+// number of parameters of one statement).
+const maxRowsPerInsert = 500
+
+// insertRows inserts n rows of cols values each: on PostgreSQL as
+// multi-row statements (one round trip per maxRowsPerInsert rows); on
+// SQLite, which runs in-process and parses numbered parameters slowly in
+// long statements, as one prepared single-row statement run per row.
+// head is the statement up to VALUES, tail what follows the values.
+func (tx *Tx) insertRows(ctx context.Context, head, tail string, cols, n int, args func(i int) []any) error {
+	group := func(first int) string {
+		var b strings.Builder
+		b.WriteByte('(')
+		for c := range cols {
+			if c > 0 {
+				b.WriteString(", ")
+			}
+			fmt.Fprintf(&b, "$%d", first+c+1)
+		}
+		b.WriteByte(')')
+		return b.String()
+	}
+	if tx.Dialect() == SQLite {
+		st, err := tx.PrepareContext(ctx, head+group(0)+tail)
+		if err != nil {
+			return err
+		}
+		defer st.Close()
+		for i := range n {
+			if _, err := st.ExecContext(ctx, args(i)...); err != nil {
+				return err
+			}
+		}
+		return nil
+	}
+	for start := 0; start < n; start += maxRowsPerInsert {
+		end := min(n, start+maxRowsPerInsert)
+		var b strings.Builder
+		b.WriteString(head)
+		params := make([]any, 0, (end-start)*cols)
+		for i := start; i < end; i++ {
+			if i > start {
+				b.WriteString(", ")
+			}
+			b.WriteString(group(len(params)))
+			params = append(params, args(i)...)
+		}
+		b.WriteString(tail)
+		if _, err := tx.ExecContext(ctx, b.String(), params...); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// PutScreeningProfiles stores (or replaces) the screening profiles of
+// households, with UpdatedAt the transaction's time.
+func (tx *Tx) PutScreeningProfiles(ctx context.Context, rows []ScreeningProfileRow) error {
+	now := Micros(tx.Now)
+	return tx.insertRows(ctx, `INSERT INTO screening_profiles (household_id, household_version, status, place, members, format, data, updated_at) VALUES `,
+		` ON CONFLICT (household_id) DO UPDATE SET household_version = excluded.household_version, status = excluded.status,
+		place = excluded.place, members = excluded.members, format = excluded.format, data = excluded.data, updated_at = excluded.updated_at`,
+		8, len(rows), func(i int) []any {
+			r := rows[i]
+			return []any{r.HouseholdID, r.HouseholdVersion, r.Status, r.Place, r.Members, r.Format, r.Data, now}
+		})
+}
+
+// ScreeningProfiles returns, in household id order after after, up to
+// limit stored screening profiles of submitted households (of every
+// household when drafts is true).
+func (tx *Tx) ScreeningProfiles(ctx context.Context, after string, limit int, drafts bool) ([]ScreeningProfileRow, error) {
+	rows, err := tx.QueryContext(ctx, `SELECT household_id, household_version, status, place, members, format, data, updated_at FROM screening_profiles
+		WHERE household_id > $1 AND ($3 OR status = 'submitted') ORDER BY household_id LIMIT $2`, after, limit, drafts)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []ScreeningProfileRow
+	for rows.Next() {
+		var r ScreeningProfileRow
+		var u int64
+		if err := rows.Scan(&r.HouseholdID, &r.HouseholdVersion, &r.Status, &r.Place, &r.Members, &r.Format, &r.Data, &u); err != nil {
+			return nil, err
+		}
+		r.UpdatedAt = FromMicros(u)
+		out = append(out, r)
+	}
+	return out, rows.Err()
+}
+
+// EligibilityRun is one screening: of one household or of every household.
+type EligibilityRun struct {
+	ID            string
+	Kind          string // household or all
+	PolicyVersion string
+	AsOf          string // YYYY-MM-DD
+	StartedBy     string
+	StartedAt     time.Time
+	FinishedAt    time.Time
+	Households    int
+	Profiles      int
+}
+
+const runCols = `id, kind, policy_version, as_of, started_by, started_at, finished_at, households, profiles`
+
+func scanRun(row interface{ Scan(...any) error }, extra ...any) (EligibilityRun, error) {
+	var r EligibilityRun
+	var s, f int64
+	err := row.Scan(append([]any{&r.ID, &r.Kind, &r.PolicyVersion, &r.AsOf, &r.StartedBy, &s, &f, &r.Households, &r.Profiles}, extra...)...)
+	r.StartedAt, r.FinishedAt = FromMicros(s), FromMicros(f)
+	return r, err
+}
+
+// InsertEligibilityRun records the start of a run, now.
+func (tx *Tx) InsertEligibilityRun(ctx context.Context, r EligibilityRun) error {
+	_, err := tx.ExecContext(ctx, `INSERT INTO eligibility_runs (id, kind, policy_version, as_of, started_by, started_at, finished_at, households, profiles)
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)`, r.ID, r.Kind, r.PolicyVersion, r.AsOf, r.StartedBy, Micros(tx.Now), Micros(r.FinishedAt), r.Households, r.Profiles)
+	return err
+}
+
+// FinishEligibilityRun records the end of a run, now, with its counts.
+func (tx *Tx) FinishEligibilityRun(ctx context.Context, id string, households, profiles int) error {
+	return expectOne(tx.ExecContext(ctx, `UPDATE eligibility_runs SET finished_at = $2, households = $3, profiles = $4 WHERE id = $1`,
+		id, Micros(tx.Now), households, profiles))
+}
+
+// EligibilityRunByID reads one run.
+func (tx *Tx) EligibilityRunByID(ctx context.Context, id string) (EligibilityRun, error) {
+	return scanRun(tx.QueryRowContext(ctx, `SELECT `+runCols+` FROM eligibility_runs WHERE id = $1`, id))
+}
+
+// EligibilityResultRow is the sealed results of one household in one run.
+type EligibilityResultRow struct {
+	HouseholdID      string
+	RunID            string
+	HouseholdVersion int
+	Data             []byte
+}
+
+// InsertEligibilityResults stores results. Results are never replaced: a
+// household screened twice in one run is a conflict.
+func (tx *Tx) InsertEligibilityResults(ctx context.Context, rows []EligibilityResultRow) error {
+	return tx.insertRows(ctx, `INSERT INTO eligibility_results (household_id, run_id, household_version, data) VALUES `, ``,
+		4, len(rows), func(i int) []any {
+			r := rows[i]
+			return []any{r.HouseholdID, r.RunID, r.HouseholdVersion, r.Data}
+		})
+}
+
+// StoredEligibility is a stored result row with its run.
+type StoredEligibility struct {
+	Run EligibilityRun
+	EligibilityResultRow
+}
+
+// EligibilityResults returns the stored results of a household, newest
+// first, at most limit.
+func (tx *Tx) EligibilityResults(ctx context.Context, householdID string, limit int) ([]StoredEligibility, error) {
+	rows, err := tx.QueryContext(ctx, `SELECT r.id, r.kind, r.policy_version, r.as_of, r.started_by, r.started_at, r.finished_at, r.households, r.profiles,
+		e.household_id, e.run_id, e.household_version, e.data
+		FROM eligibility_results e JOIN eligibility_runs r ON r.id = e.run_id
+		WHERE e.household_id = $1 ORDER BY r.started_at DESC, r.id DESC LIMIT $2`, householdID, limit)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []StoredEligibility
+	for rows.Next() {
+		var s StoredEligibility
+		run, err := scanRun(rows, &s.HouseholdID, &s.RunID, &s.HouseholdVersion, &s.Data)
+		if err != nil {
+			return nil, err
+		}
+		s.Run = run
+		out = append(out, s)
+	}
+	return out, rows.Err()
+}
+
+// CountEligibilityResults returns how many households have results in a run.
+func (tx *Tx) CountEligibilityResults(ctx context.Context, runID string) (int, error) {
+	var n int
+	err := tx.QueryRowContext(ctx, `SELECT COUNT(*) FROM eligibility_results WHERE run_id = $1`, runID).Scan(&n)
+	return n, err
+}
