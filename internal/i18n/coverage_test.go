@@ -19,7 +19,7 @@ var messageKey = regexp.MustCompile(`"((?:mrz|receipt|draw|validation|error|poli
 var notMessages = map[string]bool{
 	"household.read": true, "household.create": true, "household.update": true, "household.delete": true,
 	"household.sealed": true, "household.receipt": true, "household.import_read": true,
-	"auth.code": true,
+	"auth.code":   true,
 	"draw.commit": true, "draw.close": true, "draw.run": true, "draw.publish": true,
 }
 
