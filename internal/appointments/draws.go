@@ -434,8 +434,8 @@ func (s *Service) allocate(d store.DrawRow, slots []draw.Slot, f *frozen) ([]dra
 
 // writeDraw writes a computed draw, if nobody did it first: the
 // allocations, one appointment per allocation (in batches), the seats they
-// take, the requests' outcomes, a message to each household and an audit
-// entry for each appointment.
+// take and the requests' outcomes, with the draw's audit entry. The message
+// to each household and its own audit entry follow in Announce.
 func (s *Service) writeDraw(ctx context.Context, tx *store.Tx, c Caller, date string, f *frozen, allocs []draw.Allocation) (bool, error) {
 	ok, err := tx.SetDrawStatus(ctx, date, "closed", "drawn", map[string]any{"allocation_count": len(allocs)})
 	if err != nil || !ok {
@@ -510,15 +510,15 @@ next:
 		at  int64
 	}
 	use := map[slotKey]int{}
-	allocated := make([]string, len(placed))
-	for i, a := range placed {
+	for _, a := range placed {
 		use[slotKey{a.Location, store.Micros(a.Start)}] += a.Size
-		allocated[i] = a.HouseholdID
 	}
+	uses := make([]store.SlotUse, 0, len(use))
 	for k, n := range use {
-		if err := tx.UseHeld(ctx, k.loc, store.FromMicros(k.at), date, n); err != nil {
-			return false, err
-		}
+		uses = append(uses, store.SlotUse{Location: k.loc, Start: store.FromMicros(k.at), Persons: n})
+	}
+	if err := tx.UseHeldMany(ctx, date, uses); err != nil {
+		return false, err
 	}
 	if err := tx.SetRequestsStatus(ctx, date, voided, "live", "void"); err != nil {
 		return false, err
@@ -526,29 +526,18 @@ next:
 	if err := tx.ReleaseHolds(ctx, date); err != nil {
 		return false, err
 	}
-	known, err := tx.HouseholdsByID(ctx, allocated)
-	if err != nil {
-		return false, err
-	}
 	var tr trail
-	for _, a := range placed {
-		subj := a.HouseholdID
-		if h, ok := known[a.HouseholdID]; ok {
-			subj = subject(h)
-			params := slotParams("", a.Location, a.Start)
-			params["code"], params["confirm_by"] = FormatCode(a.Code), a.ConfirmBy.In(zoneOf(a.Location)).Format("2006-01-02 15:04")
-			if _, err := s.notifyHousehold(ctx, tx, h, "appointments.msg.allocated", params); err != nil {
-				return false, err
-			}
-		}
-		tr.add(c, "appointment.allocate", "appointment", a.ID, subj, "location", "start", "status")
-	}
 	// A closure that came after the close may have suspended slots the
 	// draw filled: those appointments move now, in the same transaction.
 	if _, err := s.relocateDraw(ctx, tx, c, date, &tr); err != nil {
 		return false, err
 	}
 	if err := s.afterDraw(ctx, tx, date); err != nil {
+		return false, err
+	}
+	// Each household is told, and its own audit entry written, by a job
+	// the transaction queues: the draw's write stays short.
+	if _, err := tx.EnqueueJob(ctx, store.Job{Kind: JobAnnounce, Payload: payload(date), UniqueKey: JobAnnounce + ":" + date, MaxAttempts: 50}); err != nil {
 		return false, err
 	}
 	tr.add(c, "draw.run", "draw", date, "", "allocations")
@@ -569,6 +558,61 @@ func (s *Service) subjectOf(ctx context.Context, tx *store.Tx, householdID strin
 		return householdID
 	}
 	return subject(h)
+}
+
+// Announce tells each household its draw placed, in its language, and
+// records the allocation in the household's audit trail, once per
+// appointment (in batches, each its own transaction). It returns how many
+// it announced.
+func (s *Service) Announce(ctx context.Context, date string) (int, error) {
+	n := 0
+	for {
+		var batch int
+		err := s.DB.Update(ctx, func(tx *store.Tx) error {
+			list, err := tx.Unannounced(ctx, date, 200)
+			if err != nil {
+				return err
+			}
+			batch = len(list)
+			ids := make([]string, len(list))
+			for i, a := range list {
+				ids[i] = a.HouseholdID
+			}
+			known, err := tx.HouseholdsByID(ctx, ids)
+			if err != nil {
+				return err
+			}
+			var tr trail
+			for _, a := range list {
+				if ok, err := tx.MarkAnnounced(ctx, a.ID); err != nil || !ok {
+					if err != nil {
+						return err
+					}
+					continue
+				}
+				subj := a.HouseholdID
+				if h, ok := known[a.HouseholdID]; ok {
+					subj = subject(h)
+					if a.Status == "allocated" {
+						params := slotParams("", a.Location, a.Start)
+						params["code"], params["confirm_by"] = FormatCode(a.Code), a.ConfirmBy.In(zoneOf(a.Location)).Format("2006-01-02 15:04")
+						if _, err := s.notifyHousehold(ctx, tx, h, "appointments.msg.allocated", params); err != nil {
+							return err
+						}
+					}
+				}
+				tr.add(System, "appointment.allocate", "appointment", a.ID, subj, "location", "start", "status")
+			}
+			return tr.flush(ctx, tx)
+		})
+		if err != nil {
+			return n, err
+		}
+		n += batch
+		if batch < 200 {
+			return n, nil
+		}
+	}
 }
 
 // PublishDraw reveals the seed of a drawn date. It reports whether it did now.
@@ -597,7 +641,8 @@ func (s *Service) PublishDraw(ctx context.Context, c Caller, date string) (bool,
 }
 
 // Execute runs every step of a date's draw that is due now: commitment,
-// close, beacon, draw, publication. Running it again does nothing more.
+// close, beacon, draw, publication, announcements. Running it again does
+// nothing more.
 func (s *Service) Execute(ctx context.Context, c Caller, date string) (DrawInfo, error) {
 	if _, err := ParseDate(date); err != nil {
 		return DrawInfo{}, err
@@ -616,6 +661,9 @@ func (s *Service) Execute(ctx context.Context, c Caller, date string) (DrawInfo,
 		return info, err
 	}
 	if _, err := s.PublishDraw(ctx, c, date); err != nil {
+		return info, err
+	}
+	if _, err := s.Announce(ctx, date); err != nil {
 		return info, err
 	}
 	return s.Draw(ctx, date)

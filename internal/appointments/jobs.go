@@ -19,6 +19,8 @@ import (
 //	                        requests root, then queue the draw
 //	appointments.draw:D     beacon, allocation, publication (retried while
 //	                        the beacon is pending)
+//	appointments.announce:D after the draw: tell each household placed, in
+//	                        its language, and audit each appointment
 //	appointments.release:T  at the next confirmation deadline: release the
 //	                        unconfirmed seats
 
@@ -28,6 +30,8 @@ const (
 	JobClose   = "appointments.close"
 	JobDraw    = "appointments.draw"
 	JobRelease = "appointments.release"
+	// JobAnnounce tells the households a draw placed and audits each.
+	JobAnnounce = "appointments.announce"
 )
 
 type datePayload struct {
@@ -71,6 +75,14 @@ func (s *Service) registerJobs(r *jobs.Runner) {
 			return err
 		}
 		_, err = s.PublishDraw(ctx, System, date)
+		return err
+	})
+	r.Handle(JobAnnounce, func(ctx context.Context, p string) error {
+		date, err := datePayloadOf(p)
+		if err != nil {
+			return err
+		}
+		_, err = s.Announce(ctx, date)
 		return err
 	})
 	r.Handle(JobRelease, func(ctx context.Context, _ string) error {

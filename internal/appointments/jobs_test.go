@@ -104,6 +104,9 @@ func TestJobsRunTheDayWithABeacon(t *testing.T) {
 		if ap == nil {
 			t.Fatal("not allocated")
 		}
+		if msgs, _, _ := e.outbox.List(ctx, 10); len(msgs) != 1 || msgs[0].Template != "appointments.msg.allocated" || msgs[0].Language != "es" {
+			t.Fatalf("messages after the draw: %+v", msgs)
+		}
 		// Nobody confirms: the release job frees the seats at the deadline.
 		clk.Set(ap.ConfirmBy.Add(time.Second))
 		runAll()

@@ -11,6 +11,7 @@ import (
 	"github.com/senda-platform/senda"
 	"github.com/senda-platform/senda/draw"
 	"github.com/senda-platform/senda/internal/appointments"
+	"github.com/senda-platform/senda/internal/audit"
 	"github.com/senda-platform/senda/internal/store"
 	"github.com/senda-platform/senda/internal/storetest"
 )
@@ -189,6 +190,21 @@ func TestDrawLifecycle(t *testing.T) {
 		if placed != len(rec.Allocations) {
 			t.Errorf("got %d live appointments, want %d allocations", placed, len(rec.Allocations))
 		}
+		// Each household placed was told once, and audited once.
+		msgs, _, err := e.outbox.List(ctx, 100)
+		if err != nil {
+			t.Fatal(err)
+		}
+		told := 0
+		for _, m := range msgs {
+			if m.Template == "appointments.msg.allocated" {
+				told++
+			}
+		}
+		entries, err := audit.Search(ctx, db, audit.Filter{Action: "appointment.allocate", Limit: 100})
+		if err != nil || told != placed || len(entries) != placed {
+			t.Errorf("%d households placed, %d told, %d audited (%v)", placed, told, len(entries), err)
+		}
 		checkInvariants(t, db)
 	})
 }
@@ -223,6 +239,65 @@ func TestExecuteTwiceIsANoOp(t *testing.T) {
 		if first.Allocations != 1 {
 			t.Fatalf("got %d allocations, want 1", first.Allocations)
 		}
+		checkInvariants(t, db)
+	})
+}
+
+// A failure in the middle of the draw's write leaves nothing of it: no
+// allocation, no appointment, no seat taken, the draw still closed; run
+// again, it completes.
+func TestDrawWriteIsAllOrNothing(t *testing.T) {
+	storetest.ForEachEngine(t, func(t *testing.T, db *store.DB) {
+		ctx := context.Background()
+		e := newEnv(t, db, appointments.Default())
+		e.week("POE-SYS", slot("08:00", 20))
+		const day = "2025-03-02"
+		e.clock.Set(inWindow(day, 1))
+		for range 8 {
+			e.mustRequest(e.newApplicant(1, "es"), "POE-SYS")
+		}
+		e.clock.Set(afterClose(day, 1))
+		if _, err := e.svc.CloseDraw(ctx, admin, day); err != nil {
+			t.Fatal(err)
+		}
+		// Something already sits where the sixth allocation goes: the write
+		// fails after five.
+		exec := func(q string) {
+			t.Helper()
+			if err := db.Update(ctx, func(tx *store.Tx) error {
+				_, err := tx.ExecContext(ctx, q, day)
+				return err
+			}); err != nil {
+				t.Fatal(err)
+			}
+		}
+		exec(`INSERT INTO draw_allocations (service_date, position, request_id, location, start_at, phase) VALUES ($1, 5, 'X', 'POE-SYS', 0, 'lottery')`)
+		if _, err := e.svc.RunDraw(ctx, admin, day); err == nil {
+			t.Fatal("the draw wrote over an allocation")
+		}
+		count := func(q string) int {
+			var n int
+			db.View(ctx, func(tx *store.Tx) error { return tx.QueryRowContext(ctx, q, day).Scan(&n) })
+			return n
+		}
+		if n := count(`SELECT COUNT(*) FROM appointments WHERE draw_date = $1`); n != 0 {
+			t.Fatalf("%d appointments left by a failed draw", n)
+		}
+		if n := count(`SELECT COUNT(*) FROM draw_allocations WHERE service_date = $1`); n != 1 {
+			t.Fatalf("%d allocations left by a failed draw", n)
+		}
+		if n := count(`SELECT SUM(used) FROM slots WHERE service_date = $1`); n != 0 {
+			t.Fatalf("%d seats taken by a failed draw", n)
+		}
+		if info, _ := e.svc.Draw(ctx, day); info.Status != "closed" {
+			t.Fatalf("status after a failed draw: %s", info.Status)
+		}
+		exec(`DELETE FROM draw_allocations WHERE service_date = $1`)
+		info := e.execute(day)
+		if info.Status != "published" || info.Allocations != 8 {
+			t.Fatalf("after the retry: %+v", info)
+		}
+		verifiedRecord(t, e.svc, day)
 		checkInvariants(t, db)
 	})
 }

@@ -5,9 +5,12 @@ import (
 	"database/sql"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/senda-platform/senda"
 )
 
 // Appointments: capacity, slots, closures, draws, requests, appointments,
@@ -257,6 +260,40 @@ func (tx *Tx) HoldSlot(ctx context.Context, location string, start time.Time, da
 func (tx *Tx) UseHeld(ctx context.Context, location string, start time.Time, date string, n int) error {
 	return expectOne(tx.ExecContext(ctx, `UPDATE slots SET used = used + $4, held = held - $4 WHERE location = $1 AND start_at = $2 AND held_by = $3 AND held >= $4`,
 		location, Micros(start), date, n))
+}
+
+// SlotUse is a number of persons in one slot.
+type SlotUse struct {
+	Location string
+	Start    time.Time
+	Persons  int
+}
+
+// UseHeldMany turns seats held for the draw of date into used seats, for
+// several slots in one statement.
+func (tx *Tx) UseHeldMany(ctx context.Context, date string, uses []SlotUse) error {
+	if len(uses) == 0 {
+		return nil
+	}
+	list := make([][]any, len(uses))
+	for i, u := range uses {
+		list[i] = []any{u.Location, Micros(u.Start), u.Persons}
+	}
+	b, _ := json.Marshal(list)
+	q := `UPDATE slots SET used = used + (j.value ->> 2), held = held - (j.value ->> 2) FROM json_each($1) j
+		WHERE slots.location = j.value ->> 0 AND slots.start_at = j.value ->> 1 AND slots.held_by = $2`
+	if tx.Dialect() == Postgres {
+		q = `UPDATE slots SET used = used + (j ->> 2)::int, held = held - (j ->> 2)::int FROM jsonb_array_elements($1::jsonb) j
+		WHERE slots.location = j ->> 0 AND slots.start_at = (j ->> 1)::bigint AND slots.held_by = $2`
+	}
+	res, err := tx.ExecContext(ctx, q, string(b), date)
+	if err != nil {
+		return err
+	}
+	if n, err := res.RowsAffected(); err != nil || n != int64(len(uses)) {
+		return &senda.Error{Code: senda.CodeConflict, Key: "error.conflict", Err: fmt.Errorf("held seats of %d slots changed", len(uses))}
+	}
+	return nil
 }
 
 // ReleaseHolds frees every seat held for the draw of date.
@@ -957,6 +994,24 @@ func (tx *Tx) SetAppointmentStatus(ctx context.Context, id, from, to, by, method
 func (tx *Tx) MoveAppointment(ctx context.Context, id, location string, start time.Time, date string) error {
 	return expectOne(tx.ExecContext(ctx, `UPDATE appointments SET location = $2, start_at = $3, service_date = $4, moves = moves + 1, updated_at = $5
 		WHERE id = $1 AND status IN ('allocated', 'confirmed')`, id, location, Micros(start), date, Micros(tx.Now)))
+}
+
+// Unannounced lists appointments of a draw whose household has not yet been
+// told and audited, in placement order.
+func (tx *Tx) Unannounced(ctx context.Context, drawDate string, limit int) ([]AppointmentRow, error) {
+	return scanAppointments(tx.QueryContext(ctx, `SELECT `+appointmentCols+` FROM appointments WHERE draw_date = $1 AND announced_at IS NULL
+		ORDER BY position LIMIT $2`, drawDate, limit))
+}
+
+// MarkAnnounced records that an appointment's household was told; it
+// reports false when someone else did it first.
+func (tx *Tx) MarkAnnounced(ctx context.Context, id string) (bool, error) {
+	res, err := tx.ExecContext(ctx, `UPDATE appointments SET announced_at = $2 WHERE id = $1 AND announced_at IS NULL`, id, Micros(tx.Now))
+	if err != nil {
+		return false, err
+	}
+	n, err := res.RowsAffected()
+	return n == 1, err
 }
 
 // SetConfirmBy changes an allocated appointment's confirmation deadline.

@@ -158,6 +158,7 @@ CREATE TABLE appointments (
   closed_at      BIGINT,
   closed_by      TEXT,
   moves          INTEGER NOT NULL DEFAULT 0,
+  announced_at   BIGINT,
   created_at     BIGINT NOT NULL,
   updated_at     BIGINT NOT NULL
 );
@@ -167,6 +168,7 @@ CREATE INDEX appointments_slot ON appointments (location, start_at);
 CREATE INDEX appointments_date ON appointments (service_date, location);
 CREATE INDEX appointments_confirm ON appointments (status, confirm_by);
 CREATE INDEX appointments_household ON appointments (household_id);
+CREATE INDEX appointments_announce ON appointments (draw_date, announced_at);
 
 -- Every move of an appointment hit by a closure, and where it went.
 CREATE TABLE appointment_moves (
