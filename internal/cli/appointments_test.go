@@ -245,7 +245,7 @@ func TestAppointmentJourneyThroughAPI(t *testing.T) {
 			if _, err := appointments.VerifyPass(pub, pass.Token); err != nil {
 				t.Fatalf("offline verification: %v", err)
 			}
-			if w := app.Do("POST", "/api/v1/appointments/verify", "", jsonBody(`{"token":"`+pass.Token[:len(pass.Token)-2]+`AA"}`)); w.Code != 422 {
+			if w := app.Do("POST", "/api/v1/appointments/verify", "", jsonBody(`{"token":"`+forge(pass.Token)+`"}`)); w.Code != 422 {
 				t.Fatalf("forged pass: got %d", w.Code)
 			}
 			if w := as(app, mc, "", "GET", "/api/v1/appointments/"+ap.ID+"/qr.png", nil); w.Code != 200 || w.Header().Get("Content-Type") != "image/png" {
@@ -465,4 +465,17 @@ func TestTwoAppsOneDatabase(t *testing.T) {
 			}
 		})
 	}
+}
+
+// forge changes one character well inside the token's signature, so the
+// result always differs from the original in bits that are not padding.
+func forge(token string) string {
+	b := []byte(token)
+	i := len(b) - 10
+	if b[i] == 'A' {
+		b[i] = 'B'
+	} else {
+		b[i] = 'A'
+	}
+	return string(b)
 }
