@@ -201,10 +201,8 @@ func (t *trail) add(c Caller, action, recordType, recordID, subject string, fiel
 }
 
 func (t *trail) flush(ctx context.Context, tx *store.Tx) error {
-	for _, e := range *t {
-		if _, err := audit.Append(ctx, tx, e); err != nil {
-			return err
-		}
+	if _, err := audit.AppendMany(ctx, tx, *t); err != nil {
+		return err
 	}
 	*t = nil
 	return nil

@@ -21,6 +21,7 @@ import (
 	"strings"
 	"sync"
 	"sync/atomic"
+	"syscall"
 	"testing"
 	"time"
 
@@ -89,16 +90,12 @@ func seedHouseholds(b *testing.B, db *store.DB, keys *seal.Keyring, n int) (cook
 }
 
 // apiServer serves the real API (middleware, sign-in, appointments) on
-// loopback. With readOnlySessions, sessions are resolved without the write
-// that slides their expiry (see readOnlySessions).
-func apiServer(b *testing.B, db *store.DB, keys *seal.Keyring, svc *appointments.Service, readOnly bool, extra func(*sendahttp.Server)) *httptest.Server {
+// loopback.
+func apiServer(b *testing.B, db *store.DB, keys *seal.Keyring, svc *appointments.Service, extra func(*sendahttp.Server)) *httptest.Server {
 	b.Helper()
 	log := slog.New(slog.DiscardHandler)
 	srv := sendahttp.New(sendahttp.Config{DB: db, Log: log, Version: "bench"})
 	srv.Auth = auth.New(db, keys, jobs.NewOutbox(db, keys, jobs.DevSender{}, nil))
-	if readOnly {
-		srv.Auth = readOnlySessions{db}
-	}
 	srv.RegisterAppointments(svc)
 	if extra != nil {
 		extra(srv)
@@ -129,6 +126,14 @@ type load struct {
 	requests, errors int64
 	elapsed          time.Duration
 	p50, p99         time.Duration
+	cpu              time.Duration // used by the whole process: clients, server and database
+}
+
+// cpuTime is the processor time the process has used so far.
+func cpuTime() time.Duration {
+	var ru syscall.Rusage
+	syscall.Getrusage(syscall.RUSAGE_SELF, &ru)
+	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
 }
 
 func (l load) rps() float64 { return float64(l.requests) / l.elapsed.Seconds() }
@@ -142,6 +147,7 @@ func runLoad(url string, clients int, d time.Duration, cookies []string, body fu
 	var reqs, errs atomic.Int64
 	lat := make([][]time.Duration, clients)
 	var wg sync.WaitGroup
+	cpu0 := cpuTime()
 	start := time.Now()
 	deadline := start.Add(d)
 	for w := range clients {
@@ -171,7 +177,7 @@ func runLoad(url string, clients int, d time.Duration, cookies []string, body fu
 		}()
 	}
 	wg.Wait()
-	out := load{requests: reqs.Load(), errors: errs.Load(), elapsed: time.Since(start)}
+	out := load{requests: reqs.Load(), errors: errs.Load(), elapsed: time.Since(start), cpu: cpuTime() - cpu0}
 	var all []time.Duration
 	for _, l := range lat {
 		all = append(all, l...)
@@ -206,8 +212,7 @@ func BenchmarkIntake(b *testing.B) {
 			}
 			defer svc.Close()
 			cookies, _, _ := seedHouseholds(b, db, keys, *intakeHouseholds)
-			api := apiServer(b, db, keys, svc, false, nil)
-			ro := apiServer(b, db, keys, svc, true, nil)
+			api := apiServer(b, db, keys, svc, nil)
 			bare := bareServer(b)
 			bodies := make([][]byte, len(benchLocations))
 			for i := range bodies {
@@ -219,11 +224,10 @@ func BenchmarkIntake(b *testing.B) {
 			runLoad(bare.URL, *intakeClients, 300*time.Millisecond, cookies, body)
 			runLoad(url, *intakeClients, 300*time.Millisecond, cookies, body)
 			b.ResetTimer()
-			var senda, readOnly, calib load
+			var senda, calib load
 			for range b.N {
 				calib = runLoad(bare.URL, *intakeClients, *intakeDuration/2, cookies, body)
 				senda = runLoad(url, *intakeClients, *intakeDuration, cookies, body)
-				readOnly = runLoad(ro.URL+"/api/v1/appointment-requests", *intakeClients, *intakeDuration/2, cookies, body)
 			}
 			b.StopTimer()
 			var stored int
@@ -237,37 +241,13 @@ func BenchmarkIntake(b *testing.B) {
 			b.ReportMetric(senda.rps()/calib.rps(), "ratio-rps")
 			b.ReportMetric(float64(senda.p99)/float64(calib.p99), "ratio-p99")
 			b.ReportMetric(float64(senda.requests), "requests")
-			b.ReportMetric(float64(senda.errors+readOnly.errors), "errors")
-			b.ReportMetric(readOnly.rps(), "ro-session-req/s")
-			b.ReportMetric(float64(readOnly.p99.Microseconds())/1000, "ro-session-p99-ms")
-			b.ReportMetric(readOnly.rps()/calib.rps(), "ro-session-ratio-rps")
+			b.ReportMetric(float64(senda.cpu.Microseconds())/float64(senda.requests), "cpu-us/req")
+			b.ReportMetric(float64(calib.cpu.Microseconds())/float64(calib.requests), "bare-cpu-us/req")
+			b.ReportMetric(senda.cpu.Seconds()/senda.elapsed.Seconds(), "cores")
+			b.ReportMetric(float64(senda.errors), "errors")
 			b.ReportMetric(float64(stored), "stored-requests")
 		})
 	}
-}
-
-// readOnlySessions resolves session cookies like the sign-in service but
-// without sliding the session's expiry, which is a write transaction (and,
-// on SQLite, a flush to disk) on every request. It isolates the cost of the
-// intake itself; the figure "as served" includes that write.
-type readOnlySessions struct{ db *store.DB }
-
-func (r readOnlySessions) Authenticate(ctx context.Context, req *http.Request) (access.Principal, error) {
-	c, err := req.Cookie("senda_session")
-	if err != nil {
-		return access.Principal{}, nil
-	}
-	sum := sha256.Sum256([]byte(c.Value))
-	var p access.Principal
-	err = r.db.View(ctx, func(tx *store.Tx) error {
-		_, a, err := tx.LiveSession(ctx, hex.EncodeToString(sum[:]))
-		p = access.Principal{AccountID: a.ID, Kind: a.Kind, Role: access.Role(a.Role), Scope: access.Scope(a.Scope)}
-		return err
-	})
-	if store.IsNotFound(err) {
-		return access.Principal{}, nil
-	}
-	return p, err
 }
 
 // bulkRequests stores n random requests for date straight into the table
@@ -517,7 +497,7 @@ func BenchmarkFirstComeFirstServed(b *testing.B) {
 					fmt.Fprintf(w, `{"seated":%v}`, got)
 				}))
 			}
-			api := apiServer(b, db, keys, env.svc, false, grab)
+			api := apiServer(b, db, keys, env.svc, grab)
 			// Lay the date's slots out so that the grab can take them.
 			if err := env.svc.LayOut(ctx, date); err != nil {
 				b.Fatal(err)

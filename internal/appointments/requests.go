@@ -158,7 +158,7 @@ func (s *Service) requester(ctx context.Context, c Caller, id string) (store.Hou
 	if err != nil {
 		return h.HouseholdRow, false, err
 	}
-	err = s.DB.View(ctx, func(tx *store.Tx) error {
+	err = func() error {
 		if id == "" {
 			own := owner(c)
 			if own == "" {
@@ -172,7 +172,7 @@ func (s *Service) requester(ctx context.Context, c Caller, id string) (store.Hou
 					return invalid("body.household_id", "appointments.household_required", nil)
 				}
 			}
-			list, err := tx.IntakeHouseholds(ctx, st, own, 2)
+			list, err := st.IntakeHouseholds(ctx, own, 2)
 			if err != nil {
 				return err
 			}
@@ -183,7 +183,7 @@ func (s *Service) requester(ctx context.Context, c Caller, id string) (store.Hou
 			return nil
 		}
 		var err error
-		h, err = tx.IntakeHousehold(ctx, st, id)
+		h, err = st.IntakeHousehold(ctx, id)
 		if store.IsNotFound(err) {
 			return notFound()
 		}
@@ -198,7 +198,7 @@ func (s *Service) requester(ctx context.Context, c Caller, id string) (store.Hou
 			return notFound()
 		}
 		return nil
-	})
+	}()
 	return h.HouseholdRow, h.Held, err
 }
 

@@ -120,38 +120,112 @@ const lockID int64 = 0x53454e4441554454
 // clock), PrevHash and Hash, and returns the stored entry. Action and
 // ActorRole are required; an action starting with "export." needs a Reason.
 func Append(ctx context.Context, tx *store.Tx, e Entry) (Entry, error) {
-	e.At = tx.Now.UTC().Truncate(time.Microsecond)
-	if e.Fields == nil {
-		e.Fields = []string{}
-	}
-	if err := validate(&e); err != nil {
+	out, err := AppendMany(ctx, tx, []Entry{e})
+	if err != nil {
 		return Entry{}, err
+	}
+	return out[0], nil
+}
+
+// insertHead is the audit_log insert without its rows.
+const insertHead = `INSERT INTO audit_log (seq, at, actor_id, actor_role, actor_scope, on_behalf_of, action,
+	record_type, record_id, subject, fields, reason, remote, request_id, prev_hash, hash) VALUES `
+
+// rowsPerInsert bounds the rows of one multi-row insert on PostgreSQL (16
+// parameters each, far below its limit of 65,535).
+const rowsPerInsert = 256
+
+// AppendMany adds entries to the trail in order inside tx, as Append does
+// for one: the trail's lock is taken and its last entry read once, and the
+// entries are written in as few statements as the engine allows. Nothing is
+// written when any entry is invalid.
+func AppendMany(ctx context.Context, tx *store.Tx, entries []Entry) ([]Entry, error) {
+	if len(entries) == 0 {
+		return nil, nil
+	}
+	out := make([]Entry, len(entries))
+	at := tx.Now.UTC().Truncate(time.Microsecond)
+	for i, e := range entries {
+		e.At = at
+		if e.Fields == nil {
+			e.Fields = []string{}
+		}
+		if err := validate(&e); err != nil {
+			return nil, err
+		}
+		out[i] = e
 	}
 	if tx.Dialect() == store.Postgres {
 		// Appenders take turns; the lock is released at commit or rollback.
 		if _, err := tx.ExecContext(ctx, `SELECT pg_advisory_xact_lock($1)`, lockID); err != nil {
-			return Entry{}, fmt.Errorf("audit: lock the trail: %w", err)
+			return nil, fmt.Errorf("audit: lock the trail: %w", err)
 		}
 	}
 	var last int64
 	prev := Genesis
 	err := tx.QueryRowContext(ctx, `SELECT seq, hash FROM audit_log ORDER BY seq DESC LIMIT 1`).Scan(&last, &prev)
 	if err != nil && !errors.Is(err, sql.ErrNoRows) {
-		return Entry{}, fmt.Errorf("audit: read the last entry: %w", err)
+		return nil, fmt.Errorf("audit: read the last entry: %w", err)
 	}
-	e.Seq, e.PrevHash = last+1, prev
 	buf := make([]byte, 0, 512)
-	e.Hash = hashInto(buf, &e)
-	fields := string(appendStrings(buf[:0], e.Fields))
-	_, err = tx.ExecContext(ctx, `INSERT INTO audit_log (seq, at, actor_id, actor_role, actor_scope, on_behalf_of, action,
-		record_type, record_id, subject, fields, reason, remote, request_id, prev_hash, hash)
-		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16)`,
-		e.Seq, store.Micros(e.At), e.ActorID, e.ActorRole, e.ActorScope, e.OnBehalfOf, e.Action,
-		e.RecordType, e.RecordID, e.Subject, fields, e.Reason, e.Remote, e.RequestID, e.PrevHash, e.Hash)
-	if err != nil {
-		return Entry{}, fmt.Errorf("audit: append entry %d: %w", e.Seq, err)
+	args := make([]any, 0, 16*min(len(out), rowsPerInsert))
+	for i := range out {
+		e := &out[i]
+		e.Seq, e.PrevHash = last+1+int64(i), prev
+		e.Hash = hashInto(buf, e)
+		prev = e.Hash
 	}
-	return e, nil
+	row := func(e *Entry) []any {
+		return []any{e.Seq, store.Micros(e.At), e.ActorID, e.ActorRole, e.ActorScope, e.OnBehalfOf, e.Action,
+			e.RecordType, e.RecordID, e.Subject, string(appendStrings(buf[:0], e.Fields)), e.Reason, e.Remote, e.RequestID, e.PrevHash, e.Hash}
+	}
+	if tx.Dialect() != store.Postgres && len(out) > 1 {
+		// SQLite runs in process: one prepared row at a time costs no
+		// round trip, and keeps its parameter binding cheap.
+		stmt, err := tx.PrepareContext(ctx, insertHead+placeholders(0))
+		if err != nil {
+			return nil, fmt.Errorf("audit: append entry %d: %w", out[0].Seq, err)
+		}
+		defer stmt.Close()
+		for i := range out {
+			if _, err := stmt.ExecContext(ctx, row(&out[i])...); err != nil {
+				return nil, fmt.Errorf("audit: append entry %d: %w", out[i].Seq, err)
+			}
+		}
+		return out, nil
+	}
+	for start := 0; start < len(out); start += rowsPerInsert {
+		end := min(start+rowsPerInsert, len(out))
+		var q strings.Builder
+		q.WriteString(insertHead)
+		args = args[:0]
+		for i := start; i < end; i++ {
+			if i > start {
+				q.WriteByte(',')
+			}
+			q.WriteString(placeholders(len(args)))
+			args = append(args, row(&out[i])...)
+		}
+		if _, err := tx.ExecContext(ctx, q.String(), args...); err != nil {
+			return nil, fmt.Errorf("audit: append entries %d to %d: %w", out[start].Seq, out[end-1].Seq, err)
+		}
+	}
+	return out, nil
+}
+
+// placeholders is the parenthesised list of one row's 16 parameters,
+// numbered from first+1.
+func placeholders(first int) string {
+	var b strings.Builder
+	b.WriteByte('(')
+	for i := range 16 {
+		if i > 0 {
+			b.WriteString(", ")
+		}
+		fmt.Fprintf(&b, "$%d", first+i+1)
+	}
+	b.WriteByte(')')
+	return b.String()
 }
 
 // validate returns every problem of e at once.

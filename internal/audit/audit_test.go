@@ -363,3 +363,45 @@ func TestExport(t *testing.T) {
 		}
 	})
 }
+
+// Entries appended together chain exactly as if appended one by one, in
+// one multi-row insert or across several, and interleave with single
+// appends; an invalid entry among them stores none of them.
+func TestAppendManyChains(t *testing.T) {
+	storetest.ForEachEngine(t, func(t *testing.T, db *store.DB) {
+		appendOne(t, db, sample(0))
+		for _, n := range []int{1, 2, rowsPerInsert, rowsPerInsert + 3} {
+			batch := make([]Entry, n)
+			for i := range batch {
+				batch[i] = sample(i)
+			}
+			var got []Entry
+			err := db.Update(ctx, func(tx *store.Tx) (err error) {
+				got, err = AppendMany(ctx, tx, batch)
+				return err
+			})
+			if err != nil || len(got) != n {
+				t.Fatalf("append %d: %d entries, %v", n, len(got), err)
+			}
+			for i := 1; i < n; i++ {
+				if got[i].Seq != got[i-1].Seq+1 || got[i].PrevHash != got[i-1].Hash || got[i].Hash != Hash(got[i]) {
+					t.Fatalf("append %d: entry %d does not follow entry %d", n, i, i-1)
+				}
+			}
+			appendOne(t, db, sample(n))
+		}
+		res := mustVerify(t, db)
+		if want := int64(1 + (1 + 2 + rowsPerInsert + rowsPerInsert + 3) + 4); res.Entries != want {
+			t.Fatalf("verified %d entries, want %d", res.Entries, want)
+		}
+		bad := []Entry{sample(1), sample(2)}
+		bad[1].ActorRole = ""
+		err := db.Update(ctx, func(tx *store.Tx) error { _, err := AppendMany(ctx, tx, bad); return err })
+		if err == nil {
+			t.Fatal("an invalid entry among many was appended")
+		}
+		if again := mustVerify(t, db); again.Entries != res.Entries {
+			t.Fatalf("after a refused batch: %d entries, want %d", again.Entries, res.Entries)
+		}
+	})
+}

@@ -355,26 +355,19 @@ func (s *Service) Authenticate(ctx context.Context, r *http.Request) (access.Pri
 		return access.Principal{}, nil
 	}
 	h := hash(c.Value)
-	var p access.Principal
-	touch := false
-	err = s.DB.View(ctx, func(tx *store.Tx) error {
-		sess, a, err := tx.LiveSession(ctx, h)
-		if err != nil {
-			return err
-		}
-		if !a.DisabledAt.IsZero() || tx.Now.Sub(sess.CreatedAt) > s.SessionMax {
-			return &senda.Error{Code: senda.CodeNotFound}
-		}
-		p = access.Principal{AccountID: a.ID, Kind: a.Kind, Role: access.Role(a.Role), Scope: access.Scope(a.Scope), SessionHash: h}
-		touch = tx.Now.Sub(sess.LastSeenAt) >= time.Minute
-		return nil
-	})
+	now := s.DB.Now()
+	sa, err := s.DB.LiveSessionAccount(ctx, h, now)
+	if err == nil && (sa.Disabled || now.Sub(sa.CreatedAt) > s.SessionMax) {
+		err = &senda.Error{Code: senda.CodeNotFound}
+	}
 	if senda.IsNotFound(err) {
 		return access.Principal{}, nil // an expired or revoked session is simply signed out
 	}
 	if err != nil {
 		return access.Principal{}, err
 	}
+	p := access.Principal{AccountID: sa.AccountID, Kind: sa.Kind, Role: access.Role(sa.Role), Scope: access.Scope(sa.Scope), SessionHash: h}
+	touch := now.Sub(sa.LastSeenAt) >= time.Minute
 	// Slide the idle expiry, at most once a minute per session: reads stay
 	// off the single writer.
 	if touch {

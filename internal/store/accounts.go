@@ -156,6 +156,29 @@ func (tx *Tx) LiveSession(ctx context.Context, idHash string) (Session, Account,
 	return s, a, err
 }
 
+// SessionAccount is what signing a request in needs of a live session and
+// its account.
+type SessionAccount struct {
+	AccountID, Kind, Role, Scope string
+	Disabled                     bool
+	CreatedAt, LastSeenAt        time.Time
+}
+
+// LiveSessionAccount reads a live session (not revoked, not expired at now)
+// with its account, in one statement outside any transaction.
+func (db *DB) LiveSessionAccount(ctx context.Context, idHash string, now time.Time) (SessionAccount, error) {
+	st, err := db.readStmt(ctx, `SELECT s.account_id, a.kind, a.role, a.scope, COALESCE(a.disabled_at, 0), s.created_at, s.last_seen_at
+		FROM sessions s JOIN accounts a ON a.id = s.account_id WHERE s.id_hash = $1 AND s.revoked_at IS NULL AND s.expires_at > $2`)
+	if err != nil {
+		return SessionAccount{}, err
+	}
+	var sa SessionAccount
+	var disabled, created, seen int64
+	err = st.QueryRowContext(ctx, idHash, Micros(now)).Scan(&sa.AccountID, &sa.Kind, &sa.Role, &sa.Scope, &disabled, &created, &seen)
+	sa.Disabled, sa.CreatedAt, sa.LastSeenAt = disabled != 0, FromMicros(created), FromMicros(seen)
+	return sa, mapErr(err)
+}
+
 // TouchSession records activity and extends an idle session.
 func (tx *Tx) TouchSession(ctx context.Context, idHash string, expires time.Time) error {
 	_, err := tx.ExecContext(ctx, `UPDATE sessions SET last_seen_at = $2, expires_at = $3 WHERE id_hash = $1`, idHash, Micros(tx.Now), Micros(expires))

@@ -727,12 +727,12 @@ func scanIntakeHousehold(row interface{ Scan(...any) error }) (IntakeHousehold, 
 	return h, err
 }
 
-// IntakeHouseholds lists up to limit households an account owns. (Read-only
-// transactions only.)
-func (tx *Tx) IntakeHouseholds(ctx context.Context, st *IntakeStatements, owner string, limit int) ([]IntakeHousehold, error) {
-	rows, err := tx.StmtContext(ctx, st.owned).QueryContext(ctx, owner, limit)
+// IntakeHouseholds lists up to limit households an account owns, in one
+// statement outside any transaction.
+func (st *IntakeStatements) IntakeHouseholds(ctx context.Context, owner string, limit int) ([]IntakeHousehold, error) {
+	rows, err := st.owned.QueryContext(ctx, owner, limit)
 	if err != nil {
-		return nil, err
+		return nil, mapErr(err)
 	}
 	defer rows.Close()
 	var out []IntakeHousehold
@@ -743,12 +743,14 @@ func (tx *Tx) IntakeHouseholds(ctx context.Context, st *IntakeStatements, owner 
 		}
 		out = append(out, h)
 	}
-	return out, rows.Err()
+	return out, mapErr(rows.Err())
 }
 
-// IntakeHousehold reads one household. (Read-only transactions only.)
-func (tx *Tx) IntakeHousehold(ctx context.Context, st *IntakeStatements, id string) (IntakeHousehold, error) {
-	return scanIntakeHousehold(tx.StmtContext(ctx, st.household).QueryRowContext(ctx, id))
+// IntakeHousehold reads one household, in one statement outside any
+// transaction.
+func (st *IntakeStatements) IntakeHousehold(ctx context.Context, id string) (IntakeHousehold, error) {
+	h, err := scanIntakeHousehold(st.household.QueryRowContext(ctx, id))
+	return h, mapErr(err)
 }
 
 // Request reads the request of a household for a date.

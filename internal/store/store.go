@@ -14,6 +14,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/jackc/pgx/v5/pgconn"
@@ -45,6 +46,8 @@ type DB struct {
 	// Audit, when set, records security-relevant changes made through Tx
 	// methods in the same transaction (the audit trail sets it).
 	Audit func(ctx context.Context, tx *Tx, c Change) error
+
+	stmts sync.Map // prepared single-statement reads, by query text
 }
 
 // Options configure Open.
@@ -102,8 +105,13 @@ func Open(ctx context.Context, o Options) (*DB, error) {
 	return db, nil
 }
 
-// Close releases the connections.
+// Close releases the statements and connections.
 func (db *DB) Close() error {
+	db.stmts.Range(func(k, v any) bool {
+		v.(*sql.Stmt).Close()
+		db.stmts.Delete(k)
+		return true
+	})
 	err := db.w.Close()
 	if db.r != db.w {
 		err = errors.Join(err, db.r.Close())
@@ -154,6 +162,25 @@ func (db *DB) View(ctx context.Context, fn func(*Tx) error) error {
 	}
 	defer tx.Rollback()
 	return mapErr(fn(&Tx{Tx: tx, db: db, Now: db.Now()}))
+}
+
+// readStmt returns the reader pool's prepared statement for q, preparing it
+// once. Reads that are a single statement run on it without a transaction
+// of their own (one statement sees one snapshot), which spares the hot
+// paths a BEGIN and a COMMIT, and SQLite the parsing of the query.
+func (db *DB) readStmt(ctx context.Context, q string) (*sql.Stmt, error) {
+	if s, ok := db.stmts.Load(q); ok {
+		return s.(*sql.Stmt), nil
+	}
+	s, err := db.r.PrepareContext(ctx, q)
+	if err != nil {
+		return nil, mapErr(err)
+	}
+	if prev, loaded := db.stmts.LoadOrStore(q, s); loaded {
+		s.Close()
+		return prev.(*sql.Stmt), nil
+	}
+	return s, nil
 }
 
 // Micros converts a time to the stored form: microseconds since the Unix
