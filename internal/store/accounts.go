@@ -99,12 +99,18 @@ func (tx *Tx) UpdateAccountAccess(ctx context.Context, id, role, scope string, d
 		id, role, scope, d)); err != nil {
 		return err
 	}
+	if err := tx.moveEpoch(ctx); err != nil {
+		return err
+	}
 	return tx.recordChange(ctx, Change{Action: "account.update_access", RecordType: "account", RecordID: id, Subject: id, Fields: []string{"role", "scope", "disabled"}})
 }
 
 // SetPassword replaces an account's password hash.
 func (tx *Tx) SetPassword(ctx context.Context, id, hash string) error {
 	if err := expectOne(tx.ExecContext(ctx, `UPDATE accounts SET password_hash = $2 WHERE id = $1`, id, hash)); err != nil {
+		return err
+	}
+	if err := tx.moveEpoch(ctx); err != nil {
 		return err
 	}
 	return tx.recordChange(ctx, Change{Action: "account.password", RecordType: "account", RecordID: id, Subject: id, Fields: []string{"password"}})
@@ -165,23 +171,38 @@ type SessionAccount struct {
 }
 
 // LiveSessionAccount reads a live session (not revoked, not expired at now)
-// with its account, in one statement outside any transaction.
+// with its account: from the session cache when it holds it (see
+// sessioncache.go), else in one statement outside any transaction.
 func (db *DB) LiveSessionAccount(ctx context.Context, idHash string, now time.Time) (SessionAccount, error) {
-	st, err := db.readStmt(ctx, `SELECT s.account_id, a.kind, a.role, a.scope, COALESCE(a.disabled_at, 0), s.created_at, s.last_seen_at
+	if err := db.pollEpoch(ctx); err != nil {
+		return SessionAccount{}, err
+	}
+	e, gen, ok := db.sessions.get(idHash)
+	if ok && now.Before(e.expires) {
+		return e.SessionAccount, nil
+	}
+	st, err := db.readStmt(ctx, `SELECT s.account_id, a.kind, a.role, a.scope, COALESCE(a.disabled_at, 0), s.created_at, s.last_seen_at, s.expires_at
 		FROM sessions s JOIN accounts a ON a.id = s.account_id WHERE s.id_hash = $1 AND s.revoked_at IS NULL AND s.expires_at > $2`)
 	if err != nil {
 		return SessionAccount{}, err
 	}
 	var sa SessionAccount
-	var disabled, created, seen int64
-	err = st.QueryRowContext(ctx, idHash, Micros(now)).Scan(&sa.AccountID, &sa.Kind, &sa.Role, &sa.Scope, &disabled, &created, &seen)
+	var disabled, created, seen, expires int64
+	if err := st.QueryRowContext(ctx, idHash, Micros(now)).Scan(&sa.AccountID, &sa.Kind, &sa.Role, &sa.Scope, &disabled, &created, &seen, &expires); err != nil {
+		return SessionAccount{}, mapErr(err)
+	}
 	sa.Disabled, sa.CreatedAt, sa.LastSeenAt = disabled != 0, FromMicros(created), FromMicros(seen)
-	return sa, mapErr(err)
+	db.sessions.put(idHash, sessionEntry{SessionAccount: sa, expires: FromMicros(expires)}, gen)
+	return sa, nil
 }
 
 // TouchSession records activity and extends an idle session.
 func (tx *Tx) TouchSession(ctx context.Context, idHash string, expires time.Time) error {
 	_, err := tx.ExecContext(ctx, `UPDATE sessions SET last_seen_at = $2, expires_at = $3 WHERE id_hash = $1`, idHash, Micros(tx.Now), Micros(expires))
+	if err == nil {
+		seen := tx.Now
+		tx.OnCommit(func() { tx.db.sessions.touched(idHash, seen, expires) })
+	}
 	return err
 }
 
@@ -202,6 +223,9 @@ func (tx *Tx) RevokeSessions(ctx context.Context, idHash, accountID string) (int
 	n, err := res.RowsAffected()
 	if err != nil || n == 0 {
 		return n, err
+	}
+	if err := tx.moveEpoch(ctx); err != nil {
+		return 0, err
 	}
 	id := accountID
 	if idHash != "" {

@@ -47,7 +47,12 @@ type DB struct {
 	// methods in the same transaction (the audit trail sets it).
 	Audit func(ctx context.Context, tx *Tx, c Change) error
 
-	stmts sync.Map // prepared single-statement reads, by query text
+	// EpochPoll is how often this process learns of sessions ended by
+	// other processes (see sessioncache.go); DefaultEpochPoll unless set.
+	EpochPoll time.Duration
+
+	stmts    sync.Map // prepared single-statement reads, by query text
+	sessions sessionCache
 }
 
 // Options configure Open.
@@ -59,7 +64,7 @@ type Options struct {
 
 // Open connects to the database and checks it answers. It does not migrate.
 func Open(ctx context.Context, o Options) (*DB, error) {
-	db := &DB{Now: func() time.Time { return time.Now().UTC() }}
+	db := &DB{Now: func() time.Time { return time.Now().UTC() }, EpochPoll: DefaultEpochPoll}
 	if o.DatabaseURL != "" {
 		db.Dialect = Postgres
 		pool, err := sql.Open("pgx", o.DatabaseURL)
@@ -136,9 +141,14 @@ func (db *DB) Reader() *sql.DB { return db.r }
 // Tx is one transaction with its single clock reading.
 type Tx struct {
 	*sql.Tx
-	db  *DB
-	Now time.Time
+	db       *DB
+	Now      time.Time
+	onCommit []func()
 }
+
+// OnCommit runs fn once the transaction has committed, never when it rolls
+// back.
+func (tx *Tx) OnCommit(fn func()) { tx.onCommit = append(tx.onCommit, fn) }
 
 // Update runs fn in a read-write transaction and commits when it returns nil.
 func (db *DB) Update(ctx context.Context, fn func(*Tx) error) error {
@@ -151,7 +161,13 @@ func (db *DB) Update(ctx context.Context, fn func(*Tx) error) error {
 		tx.Rollback()
 		return mapErr(err)
 	}
-	return mapErr(tx.Commit())
+	if err := tx.Commit(); err != nil {
+		return mapErr(err)
+	}
+	for _, f := range t.onCommit {
+		f()
+	}
+	return nil
 }
 
 // View runs fn in a read-only transaction.
