@@ -438,6 +438,23 @@ func (c *fcompiler) fold(e ast.Expr) (efn, error) {
 	if err != nil {
 		return nil, err
 	}
+	if m, pred := macroOf(cp); m != macroNone {
+		// The shapes the exists(), all() and filter() macros expand to,
+		// evaluated without the generic condition and step: the same
+		// values, step for step, as the generic loop below.
+		predFn, err := c.node(pred)
+		if err != nil {
+			return nil, err
+		}
+		switch m {
+		case macroExists:
+			return foldExists(rng, init, predFn, accuSlot, iterSlot), nil
+		case macroAll:
+			return foldAll(rng, init, predFn, accuSlot, iterSlot), nil
+		case macroFilter:
+			return foldFilter(rng, init, predFn, accuSlot, iterSlot), nil
+		}
+	}
 	// The result sees the accumulator but not the iteration variable.
 	c.scopes[len(c.scopes)-1].name = ""
 	result, err := c.node(cp.Result())
@@ -466,6 +483,194 @@ func (c *fcompiler) fold(e ast.Expr) (efn, error) {
 		}
 		return result(st)
 	}, nil
+}
+
+type macro int
+
+const (
+	macroNone macro = iota
+	macroExists
+	macroAll
+	macroFilter
+)
+
+// macroOf recognises the comprehensions of the exists(), all() and
+// filter() macros and returns which it is and its predicate.
+func macroOf(cp ast.ComprehensionExpr) (macro, ast.Expr) {
+	accu, iter := cp.AccuVar(), cp.IterVar()
+	isIdent := func(e ast.Expr, name string) bool {
+		return e.Kind() == ast.IdentKind && e.AsIdent() == name
+	}
+	isCall := func(e ast.Expr, fn string, n int) ([]ast.Expr, bool) {
+		if e.Kind() != ast.CallKind {
+			return nil, false
+		}
+		call := e.AsCall()
+		if call.IsMemberFunction() || call.FunctionName() != fn || len(call.Args()) != n {
+			return nil, false
+		}
+		return call.Args(), true
+	}
+	isBool := func(e ast.Expr, b bool) bool {
+		if e.Kind() != ast.LiteralKind {
+			return false
+		}
+		v, ok := e.AsLiteral().(types.Bool)
+		return ok && bool(v) == b
+	}
+	if !isIdent(cp.Result(), accu) || accu == iter {
+		return macroNone, nil
+	}
+	init, cond, step := cp.AccuInit(), cp.LoopCondition(), cp.LoopStep()
+	switch {
+	case isBool(init, false):
+		// exists: @not_strictly_false(!accu), accu || pred
+		if a, ok := isCall(cond, "@not_strictly_false", 1); ok {
+			if b, ok := isCall(a[0], "!_", 1); ok && isIdent(b[0], accu) {
+				if s, ok := isCall(step, "_||_", 2); ok && isIdent(s[0], accu) {
+					return macroExists, s[1]
+				}
+			}
+		}
+	case isBool(init, true):
+		// all: @not_strictly_false(accu), accu && pred
+		if a, ok := isCall(cond, "@not_strictly_false", 1); ok && isIdent(a[0], accu) {
+			if s, ok := isCall(step, "_&&_", 2); ok && isIdent(s[0], accu) {
+				return macroAll, s[1]
+			}
+		}
+	case init.Kind() == ast.ListKind && len(init.AsList().Elements()) == 0 && isBool(cond, true):
+		// filter: pred ? accu + [iter] : accu
+		if s, ok := isCall(step, "_?_:_", 3); ok && isIdent(s[2], accu) {
+			if add, ok := isCall(s[1], "_+_", 2); ok && isIdent(add[0], accu) && add[1].Kind() == ast.ListKind {
+				l := add[1].AsList()
+				if len(l.OptionalIndices()) == 0 && len(l.Elements()) == 1 && isIdent(l.Elements()[0], iter) {
+					return macroFilter, s[0]
+				}
+			}
+		}
+	}
+	return macroNone, nil
+}
+
+// foldExists is the loop of exists(): true as soon as the predicate is;
+// otherwise the unknowns met, or false.
+func foldExists(rng, init, pred efn, accuSlot, iterSlot int) efn {
+	return func(st *fstate) val {
+		r := rng(st)
+		if r.k == vUnknown {
+			return r
+		}
+		if r.k != vList {
+			return vUndecided
+		}
+		accu := init(st)
+		for i := range r.l {
+			st.steps++
+			if st.steps > maxSteps {
+				return vUndecided
+			}
+			if accu.k == vBool && accu.b {
+				break
+			}
+			st.locals[accuSlot] = accu
+			st.locals[iterSlot] = r.l[i]
+			v := pred(st)
+			switch {
+			case v.k == vBool && v.b:
+				accu = v
+			case accu.k == vBool && v.k == vBool:
+				accu = vFalse
+			default:
+				accu = merge(accu, v)
+			}
+		}
+		return accu
+	}
+}
+
+// foldAll is the loop of all(): false as soon as the predicate is;
+// otherwise the unknowns met, or true.
+func foldAll(rng, init, pred efn, accuSlot, iterSlot int) efn {
+	return func(st *fstate) val {
+		r := rng(st)
+		if r.k == vUnknown {
+			return r
+		}
+		if r.k != vList {
+			return vUndecided
+		}
+		accu := init(st)
+		for i := range r.l {
+			st.steps++
+			if st.steps > maxSteps {
+				return vUndecided
+			}
+			if accu.k == vBool && !accu.b {
+				break
+			}
+			st.locals[accuSlot] = accu
+			st.locals[iterSlot] = r.l[i]
+			v := pred(st)
+			switch {
+			case v.k == vBool && !v.b:
+				accu = v
+			case accu.k == vBool && v.k == vBool:
+				accu = vTrue
+			default:
+				accu = merge(accu, v)
+			}
+		}
+		return accu
+	}
+}
+
+// foldFilter is the loop of filter(): the elements the predicate keeps,
+// built in one list rather than a new list per element.
+func foldFilter(rng, init, pred efn, accuSlot, iterSlot int) efn {
+	return func(st *fstate) val {
+		r := rng(st)
+		if r.k == vUnknown {
+			return r
+		}
+		if r.k != vList {
+			return vUndecided
+		}
+		accu := init(st)
+		var kept []val // owned by this loop while accu is a list
+		for i := range r.l {
+			st.steps++
+			if st.steps > maxSteps {
+				return vUndecided
+			}
+			el := r.l[i]
+			st.locals[accuSlot] = accu
+			st.locals[iterSlot] = el
+			v := pred(st)
+			switch {
+			case v.k != vBool:
+				if v.k == vUnknown {
+					accu = v
+				} else {
+					accu = vUndecided
+				}
+			case !v.b:
+			case el.k == vUnknown:
+				accu = merge(accu, val{k: vUnknown, u: el.u})
+			case accu.k == vUnknown:
+			case accu.k != vList:
+				accu = vUndecided
+			default:
+				if kept == nil {
+					kept = make([]val, len(accu.l), len(accu.l)+len(r.l)-i)
+					copy(kept, accu.l)
+				}
+				kept = append(kept, el)
+				accu = val{k: vList, l: kept}
+			}
+		}
+		return accu
+	}
 }
 
 // merge returns the unknown of whichever of a and b are unknown.
@@ -734,6 +939,30 @@ func inConst(a efn, lit val) efn {
 				break
 			}
 			set[el.s] = true
+		}
+	}
+	var strs []string // the list, when it is all text
+	for _, el := range lit.l {
+		if el.k != vString {
+			strs = nil
+			break
+		}
+		strs = append(strs, el.s)
+	}
+	if set == nil && len(strs) == len(lit.l) && len(strs) > 0 {
+		return func(st *fstate) val {
+			x := a(st)
+			switch x.k {
+			case vUnknown:
+				return x
+			case vString:
+				for _, s := range strs {
+					if x.s == s {
+						return vTrue
+					}
+				}
+			}
+			return vFalse
 		}
 	}
 	return func(st *fstate) val {

@@ -16,6 +16,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"gopkg.in/yaml.v3"
@@ -90,10 +91,11 @@ type criterion struct {
 	info        Criterion
 	from, to    int
 	c           *compiled
-	needsInfo   Text     // needs_info with the pass text
-	needsFields Text     // needs_fields, with {fields} to fill
-	undecided   Text     // undecided with the pass text
-	needsCache  sync.Map // unknown mask -> *needs
+	needsInfo   Text                  // needs_info with the pass text
+	needsFields Text                  // needs_fields, with {fields} to fill
+	undecided   Text                  // undecided with the pass text
+	needsCache  sync.Map              // unknown mask -> *needs
+	lastNeeds   atomic.Pointer[needs] // the last entry of needsCache used
 }
 
 // unknownText explains an undecided criterion in lang: the missing answers

@@ -176,7 +176,9 @@ type screener struct {
 	celPerson view
 	celHouse  view
 	act       activation
-	bulkSlab  slab // reused by ScreenJSONL and Diff
+	bulkSlab  slab         // reused by ScreenJSONL and Diff
+	civil     profile.Date // the screening date of civilDay
+	civilDay  int
 }
 
 func newScreener(p *Pack) *screener {
@@ -261,7 +263,10 @@ func (s *screener) run(dst []Result, progs []*program, lang string) []Result {
 // runInto is run with the criteria results in sl (reused) or, when sl is
 // nil, in a fresh slab.
 func (s *screener) runInto(dst []Result, sl *slab, progs []*program, lang string) []Result {
-	asOf := civil(s.day)
+	if s.civilDay != s.day || s.civil == "" {
+		s.civil, s.civilDay = civil(s.day), s.day
+	}
+	asOf := s.civil
 	li := langIndex(lang)
 	total := 0
 	for _, pr := range progs {
@@ -385,16 +390,21 @@ func (r Result) Clone() Result {
 // needs is what an undecided criterion says for one set of missing
 // answers: the question paths and the explanation in each language.
 type needs struct {
+	mask  uint64
 	paths []string
 	text  [numLangs]string
 }
 
 // needsFor returns (and caches) the needs of mask for c.
 func (c *criterion) needsFor(mask uint64, s *schema) *needs {
+	if n := c.lastNeeds.Load(); n != nil && n.mask == mask {
+		return n
+	}
 	if n, ok := c.needsCache.Load(mask); ok {
+		c.lastNeeds.Store(n.(*needs))
 		return n.(*needs)
 	}
-	n := &needs{}
+	n := &needs{mask: mask}
 	for id := int64(1); id < 64; id++ {
 		if mask&(1<<uint(id)) != 0 {
 			if f, ok := s.byID[id]; ok {
@@ -408,6 +418,7 @@ func (c *criterion) needsFor(mask uint64, s *schema) *needs {
 		n.text[i] = c.unknownText(lang, n.paths)
 	}
 	actual, _ := c.needsCache.LoadOrStore(mask, n)
+	c.lastNeeds.Store(actual.(*needs))
 	return actual.(*needs)
 }
 
