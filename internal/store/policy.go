@@ -148,6 +148,9 @@ func (tx *Tx) StaleScreeningProfiles(ctx context.Context, format, after string, 
 // number of parameters of one statement).
 const maxRowsPerInsert = 500
 
+// maxArrayRows bounds the rows of one insert from arrays (PostgreSQL).
+const maxArrayRows = 10000
+
 // insertRows inserts n rows of cols values each: on PostgreSQL as
 // multi-row statements (one round trip per maxRowsPerInsert rows); on
 // SQLite, which runs in-process and parses numbered parameters slowly in
@@ -215,24 +218,53 @@ func (tx *Tx) PutScreeningProfiles(ctx context.Context, rows []ScreeningProfileR
 // ScreeningProfiles returns, in household id order after after, up to
 // limit stored screening profiles of submitted households (of every
 // household when drafts is true).
+//
+// The query reads the primary key's order and leaves out drafts as it
+// goes, rather than asking the database to: a range of the key with a
+// limit is planned as an index scan on both engines whatever the
+// statistics say, where a filter on the status can make PostgreSQL sort
+// the whole table for every batch when its statistics are stale (after a
+// bulk import, before autovacuum has analysed the table).
 func (tx *Tx) ScreeningProfiles(ctx context.Context, after string, limit int, drafts bool) ([]ScreeningProfileRow, error) {
+	var out []ScreeningProfileRow
+	for len(out) < limit {
+		n, last, err := tx.screeningProfiles(ctx, after, limit, func(r ScreeningProfileRow) bool {
+			if drafts || r.Status == "submitted" {
+				out = append(out, r)
+			}
+			return len(out) < limit
+		})
+		if err != nil || n < limit {
+			return out, err
+		}
+		after = last
+	}
+	return out, nil
+}
+
+// screeningProfiles reads up to limit rows in household id order after
+// after and passes them to keep until it returns false; it returns how
+// many rows it read and the last household id.
+func (tx *Tx) screeningProfiles(ctx context.Context, after string, limit int, keep func(ScreeningProfileRow) bool) (n int, last string, err error) {
 	rows, err := tx.QueryContext(ctx, `SELECT household_id, household_version, status, place, members, format, data, updated_at FROM screening_profiles
-		WHERE household_id > $1 AND ($3 OR status = 'submitted') ORDER BY household_id LIMIT $2`, after, limit, drafts)
+		WHERE household_id > $1 ORDER BY household_id LIMIT $2`, after, limit)
 	if err != nil {
-		return nil, err
+		return 0, "", err
 	}
 	defer rows.Close()
-	var out []ScreeningProfileRow
 	for rows.Next() {
 		var r ScreeningProfileRow
 		var u int64
 		if err := rows.Scan(&r.HouseholdID, &r.HouseholdVersion, &r.Status, &r.Place, &r.Members, &r.Format, &r.Data, &u); err != nil {
-			return nil, err
+			return n, last, err
 		}
 		r.UpdatedAt = FromMicros(u)
-		out = append(out, r)
+		n, last = n+1, r.HouseholdID
+		if !keep(r) {
+			return limit, last, rows.Close()
+		}
 	}
-	return out, rows.Err()
+	return n, last, rows.Err()
 }
 
 // EligibilityRun is one screening: of one household or of every household.
@@ -286,7 +318,27 @@ type EligibilityResultRow struct {
 
 // InsertEligibilityResults stores results. Results are never replaced: a
 // household screened twice in one run is a conflict.
+//
+// On PostgreSQL the rows go as four arrays in one statement per
+// maxArrayRows rows: a statement the server parses in no time whatever
+// the number of rows, where a multi-row VALUES costs it a parameter per
+// value to parse and plan.
 func (tx *Tx) InsertEligibilityResults(ctx context.Context, rows []EligibilityResultRow) error {
+	if tx.Dialect() == Postgres {
+		for start := 0; start < len(rows); start += maxArrayRows {
+			batch := rows[start:min(len(rows), start+maxArrayRows)]
+			ids, runs := make([]string, len(batch)), make([]string, len(batch))
+			versions, data := make([]int32, len(batch)), make([][]byte, len(batch))
+			for i, r := range batch {
+				ids[i], runs[i], versions[i], data[i] = r.HouseholdID, r.RunID, int32(r.HouseholdVersion), r.Data
+			}
+			if _, err := tx.ExecContext(ctx, `INSERT INTO eligibility_results (household_id, run_id, household_version, data)
+				SELECT * FROM unnest($1::text[], $2::text[], $3::integer[], $4::bytea[])`, ids, runs, versions, data); err != nil {
+				return err
+			}
+		}
+		return nil
+	}
 	return tx.insertRows(ctx, `INSERT INTO eligibility_results (household_id, run_id, household_version, data) VALUES `, ``,
 		4, len(rows), func(i int) []any {
 			r := rows[i]
