@@ -134,13 +134,14 @@ func (s *Service) commitBatch(batch []*intakeItem) {
 // A request refused for a reason of its own gets its error and the batch
 // goes on.
 func (s *Service) writeBatch(ctx context.Context, tx *store.Tx, stmts *store.IntakeStatements, items []*intakeItem) error {
-	var err error
 	type state struct {
 		d    store.DrawRow
 		open bool
 	}
 	draws := map[string]*state{}
 	var tr trail
+	var open []*intakeItem
+	var rows []store.RequestRow
 	for _, it := range items {
 		it.err, it.id, it.replaced = nil, "", false
 		st := draws[it.row.ServiceDate]
@@ -156,11 +157,14 @@ func (s *Service) writeBatch(ctx context.Context, tx *store.Tx, stmts *store.Int
 			it.err = s.closedError(tx.Now, it.row.ServiceDate, it.zone)
 			continue
 		}
-		it.id, it.replaced, err = tx.UpsertRequest(ctx, stmts, it.row)
-		if err != nil {
-			return err
-		}
-		it.at = tx.Now
+		open, rows = append(open, it), append(rows, it.row)
+	}
+	ids, replaced, err := tx.UpsertRequests(ctx, stmts, rows)
+	if err != nil {
+		return err
+	}
+	for i, it := range open {
+		it.id, it.replaced, it.at = ids[i], replaced[i], tx.Now
 	}
 	for _, it := range items {
 		if it.err != nil {

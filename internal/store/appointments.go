@@ -703,6 +703,105 @@ func (tx *Tx) UpsertRequest(ctx context.Context, st *IntakeStatements, r Request
 	return id, err == nil && key != r.Key, err
 }
 
+// upsertHead and upsertTail frame the rows of a multi-row upsert.
+const (
+	upsertHead = `INSERT INTO appointment_requests (key, id, service_date, household_id, size, registered_at, preferences, status, created_at, updated_at) VALUES `
+	upsertTail = ` ON CONFLICT (service_date, household_id) DO UPDATE SET size = excluded.size, registered_at = excluded.registered_at,
+		preferences = excluded.preferences, status = 'live', updated_at = excluded.updated_at
+		RETURNING key, id, service_date, household_id`
+	upsertChunk = 500 // rows per statement: 4,000 parameters
+)
+
+// UpsertRequests stores rows in order as UpsertRequest does, and returns
+// each row's stored id and whether it replaced an earlier request (a
+// household's second row in rows replaces its first). On PostgreSQL the
+// rows go in a few multi-row statements rather than one round trip each;
+// SQLite, in process, takes them one prepared row at a time.
+func (tx *Tx) UpsertRequests(ctx context.Context, st *IntakeStatements, rows []RequestRow) (ids []string, replaced []bool, err error) {
+	ids, replaced = make([]string, len(rows)), make([]bool, len(rows))
+	if tx.db.Dialect != Postgres {
+		for i, r := range rows {
+			if ids[i], replaced[i], err = tx.UpsertRequest(ctx, st, r); err != nil {
+				return nil, nil, err
+			}
+		}
+		return ids, replaced, nil
+	}
+	// One statement may not touch a row twice: a household's second row
+	// goes in the next round.
+	type slot struct{ date, household string }
+	pending := make([]int, len(rows))
+	for i := range pending {
+		pending[i] = i
+	}
+	for len(pending) > 0 {
+		seen := make(map[slot]bool, len(pending))
+		var round, later []int
+		for _, i := range pending {
+			k := slot{rows[i].ServiceDate, rows[i].HouseholdID}
+			if seen[k] {
+				later = append(later, i)
+				continue
+			}
+			seen[k] = true
+			round = append(round, i)
+		}
+		for start := 0; start < len(round); start += upsertChunk {
+			if err := tx.upsertChunk(ctx, rows, round[start:min(start+upsertChunk, len(round))], ids, replaced); err != nil {
+				return nil, nil, err
+			}
+		}
+		pending = later
+	}
+	return ids, replaced, nil
+}
+
+// upsertChunk upserts rows[i] for each i of chunk in one statement (no two
+// for the same household and date).
+func (tx *Tx) upsertChunk(ctx context.Context, rows []RequestRow, chunk []int, ids []string, replaced []bool) error {
+	type slot struct{ date, household string }
+	var q strings.Builder
+	q.WriteString(upsertHead)
+	args := make([]any, 0, 8*len(chunk))
+	at := map[slot]int{}
+	for n, i := range chunk {
+		r := rows[i]
+		if n > 0 {
+			q.WriteByte(',')
+		}
+		k := len(args)
+		fmt.Fprintf(&q, "($%d, $%d, $%d, $%d, $%d, $%d, $%d, 'live', $%d, $%d)", k+1, k+2, k+3, k+4, k+5, k+6, k+7, k+8, k+8)
+		args = append(args, r.Key, r.ID, r.ServiceDate, r.HouseholdID, r.Size, Micros(r.RegisteredAt), r.Preferences, Micros(tx.Now))
+		at[slot{r.ServiceDate, r.HouseholdID}] = i
+	}
+	q.WriteString(upsertTail)
+	res, err := tx.QueryContext(ctx, q.String(), args...)
+	if err != nil {
+		return err
+	}
+	defer res.Close()
+	got := 0
+	for res.Next() {
+		var key, id, date, household string
+		if err := res.Scan(&key, &id, &date, &household); err != nil {
+			return err
+		}
+		i, ok := at[slot{date, household}]
+		if !ok {
+			return fmt.Errorf("store: upsert returned an unknown request for %s", date)
+		}
+		ids[i], replaced[i] = id, key != rows[i].Key
+		got++
+	}
+	if err := res.Err(); err != nil {
+		return err
+	}
+	if got != len(chunk) {
+		return fmt.Errorf("store: upsert stored %d of %d requests", got, len(chunk))
+	}
+	return nil
+}
+
 // IntakeDraw reads the draw of a date with a share lock on PostgreSQL, so
 // that its close waits for the transaction. (Read-write transactions only.)
 func (tx *Tx) IntakeDraw(ctx context.Context, st *IntakeStatements, date string) (DrawRow, error) {
