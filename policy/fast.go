@@ -190,6 +190,9 @@ type fstate struct {
 	person, household, asOf val
 	locals                  []val
 	steps                   int
+	// principal is principal(household), once principalKnown.
+	principal      val
+	principalKnown bool
 }
 
 // maxSteps bounds the comprehension steps of one evaluation. The load-time
@@ -743,7 +746,20 @@ func (c *fcompiler) call(e ast.Expr) (efn, error) {
 				return vUndecided
 			}), nil
 		case "principal":
-			return strict1(a, principalFast(c.s)), nil
+			f := principalFast(c.s)
+			if e := args[0]; e.Kind() == ast.IdentKind && e.AsIdent() == varHousehold {
+				if _, local := c.lookup(varHousehold); !local {
+					// The principal of the screened household, found once
+					// per profile.
+					return func(st *fstate) val {
+						if !st.principalKnown {
+							st.principal, st.principalKnown = f(st.household), true
+						}
+						return st.principal
+					}, nil
+				}
+			}
+			return strict1(a, f), nil
 		}
 	case 2:
 		a, b := fns[0], fns[1]

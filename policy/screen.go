@@ -204,6 +204,7 @@ func (s *screener) load(person *profile.Person, h *profile.Household, day int) {
 	s.arena.fill(&s.household, unsafe.Pointer(h))
 	s.day = day
 	s.fs.asOf = val{k: vTime, i: int64(day) * secondsPerDay}
+	s.fs.principal, s.fs.principalKnown = val{}, false
 	s.rawPerson, s.rawHouse = person, h
 	s.celLoaded = false
 }

@@ -269,7 +269,7 @@ func (s *Service) runAll(ctx context.Context, c households.Caller, pack *policy.
 				rs := w.sc.Screen(&ps[i].Person, ps[i].Household)
 				w.buf = appendMemberResults(w.buf, pi, ps[i].ID, roleName(&ps[i]), rs)
 				for k := range rs {
-					pc := &w.counts[pi.progIndex[rs[k].Program]]
+					pc := &w.counts[pi.index(rs[k].Program, k)]
 					switch rs[k].Result {
 					case policy.Eligible:
 						pc.Eligible++

@@ -65,6 +65,16 @@ func infoOf(p *policy.Pack) *packInfo {
 	return v.(*packInfo)
 }
 
+// index returns the index of a programme in the pack; hint is where it
+// should be when a screening for every programme gave the results, which
+// come in the pack's order.
+func (pi *packInfo) index(program string, hint int) int {
+	if hint < len(pi.progIDs) && pi.progIDs[hint] == program {
+		return hint
+	}
+	return pi.progIndex[program]
+}
+
 // probe returns the results of a person who answered nothing, on asOf, for
 // every programme: they list the criteria in effect, and their texts.
 func (pi *packInfo) probe(asOf profile.Date) []policy.Result {
@@ -90,13 +100,13 @@ func appendMemberResults(b []byte, pi *packInfo, id, role string, rs []policy.Re
 	b = appendString(b, role)
 	b = binary.AppendUvarint(b, uint64(len(rs)))
 	for i := range rs {
-		b = encodeResult(b, pi, &rs[i])
+		b = encodeResult(b, pi, &rs[i], i)
 	}
 	return b
 }
 
-func encodeResult(b []byte, pi *packInfo, r *policy.Result) []byte {
-	b = binary.AppendUvarint(b, uint64(pi.progIndex[r.Program]))
+func encodeResult(b []byte, pi *packInfo, r *policy.Result, hint int) []byte {
+	b = binary.AppendUvarint(b, uint64(pi.index(r.Program, hint)))
 	n := len(r.Criteria)
 	b = binary.AppendUvarint(b, uint64(n))
 	at := len(b)
