@@ -15,8 +15,8 @@ import (
 // wireAppointments builds the appointment service on the app's store,
 // registers its routes and jobs, and lets it keep households that still
 // hold appointments from deletion.
-func (app *App) wireAppointments(_ config.Config, log *slog.Logger) error {
-	svc, err := appointments.New(app.DB, app.Keys, app.Outbox, app.Runner, appointments.Default())
+func (app *App) wireAppointments(cfg config.Config, log *slog.Logger) error {
+	svc, err := appointments.New(app.DB, app.Keys, app.Outbox, app.Runner, appointmentsConfig(cfg))
 	if err != nil {
 		return err
 	}
@@ -26,6 +26,28 @@ func (app *App) wireAppointments(_ config.Config, log *slog.Logger) error {
 	app.HTTP.RegisterAppointments(svc)
 	app.HTTP.Retention = append(app.HTTP.Retention, svc.Retention)
 	return nil
+}
+
+// appointmentsConfig is the appointment service's configuration: its
+// defaults, with the window, confirmation, priority share and beacon that
+// cfg sets.
+func appointmentsConfig(cfg config.Config) appointments.Config {
+	a := appointments.Default()
+	if cfg.WindowZone != "" {
+		a.WindowZone = cfg.WindowZone
+	}
+	if cfg.WindowOpens != "" && cfg.WindowCloses != "" {
+		a.WindowOpens, a.WindowCloses = cfg.WindowOpens, cfg.WindowCloses
+	}
+	a.LeadDays = cfg.WindowLeadDays
+	if cfg.ConfirmWindow > 0 {
+		a.ConfirmWindow = cfg.ConfirmWindow
+	}
+	a.PriorityShareBP = cfg.PriorityShareBP
+	if cfg.BeaconURL != "" {
+		a.Beacon = appointments.Drand{URL: cfg.BeaconURL}
+	}
+	return a
 }
 
 // startAppointments queues the plan of the next draw; the jobs then keep

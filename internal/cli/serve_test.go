@@ -15,6 +15,11 @@ import (
 	"testing"
 	"time"
 
+	"github.com/google/go-cmp/cmp"
+	"github.com/google/go-cmp/cmp/cmpopts"
+
+	"github.com/senda-platform/senda/internal/appointments"
+	"github.com/senda-platform/senda/internal/config"
 	"github.com/senda-platform/senda/internal/store"
 	"github.com/senda-platform/senda/internal/storetest"
 )
@@ -238,6 +243,12 @@ func TestBadInvocations(t *testing.T) {
 		{"port in use", []string{"serve", "--data", dir, "--addr", ln.Addr().String()}, 1, "is already in use: stop the other program or choose another with --addr"},
 		{"bad addr", []string{"serve", "--addr", "nowhere"}, 2, "--addr must be HOST:PORT"},
 		{"migrate without verb", []string{"migrate"}, 2, "say up or status"},
+		{"bad window zone", []string{"serve", "--window-zone", "Mars/Olympus"}, 2, "--window-zone must be an IANA time zone"},
+		{"bad window time", []string{"serve", "--window-opens", "noon"}, 2, "--window-opens and --window-closes must be HH:MM"},
+		{"window closing first", []string{"serve", "--window-opens", "18:00", "--window-closes", "09:00"}, 2, "--window-closes must be later the same day"},
+		{"bad lead days", []string{"serve", "--window-lead-days", "-1"}, 2, "--window-lead-days must be between 0 and 60"},
+		{"bad priority share", []string{"serve", "--priority-share-bp", "12000"}, 2, "--priority-share-bp must be between 0 and 10000"},
+		{"bad beacon", []string{"serve", "--beacon-url", "drand"}, 2, "--beacon-url must be the http(s) address of a drand chain"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -295,5 +306,33 @@ func TestVersionCommand(t *testing.T) {
 	code, out, _ := run("version")
 	if code != 0 || !strings.HasPrefix(out, "senda ") {
 		t.Errorf("got %d %q", code, out)
+	}
+}
+
+// The request window set on the command line is the one served.
+func TestServeWindowFlags(t *testing.T) {
+	srv := MustServe(t, store.SQLite, "--window-zone", "America/Bogota", "--window-opens", "08:00", "--window-closes", "09:30", "--window-lead-days", "3")
+	resp, body := get(t, &http.Client{}, srv.URL+"/api/v1/appointments/window")
+	var w struct {
+		ServiceDate string    `json:"service_date"`
+		OpensAt     time.Time `json:"opens_at"`
+		ClosesAt    time.Time `json:"closes_at"`
+		TimeZone    string    `json:"time_zone"`
+	}
+	if err := json.Unmarshal(body, &w); err != nil || resp.StatusCode != 200 {
+		t.Fatalf("window: %d %s", resp.StatusCode, body)
+	}
+	if w.TimeZone != "America/Bogota" || w.OpensAt.Format("15:04") != "08:00" || w.ClosesAt.Format("15:04") != "09:30" {
+		t.Fatalf("window %+v, want 08:00 to 09:30 America/Bogota", w)
+	}
+	if got := w.OpensAt.AddDate(0, 0, 3).Format("2006-01-02"); got != w.ServiceDate {
+		t.Fatalf("service date %s, want three days after the window (%s)", w.ServiceDate, got)
+	}
+}
+
+// The default settings are exactly the appointment service's defaults.
+func TestAppointmentDefaults(t *testing.T) {
+	if diff := cmp.Diff(appointments.Default(), appointmentsConfig(config.Default()), cmpopts.IgnoreUnexported(appointments.Config{})); diff != "" {
+		t.Fatalf("defaults (-service +serve):\n%s", diff)
 	}
 }

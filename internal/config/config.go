@@ -39,6 +39,20 @@ type Config struct {
 	// OIDCRedirectURL is the callback registered at the provider; empty
 	// derives it from each request.
 	OIDCRedirectURL string
+
+	// The daily appointment request window: it opens and closes at these
+	// times (HH:MM) in WindowZone, WindowLeadDays days before the service
+	// date it takes requests for.
+	WindowZone, WindowOpens, WindowCloses string
+	WindowLeadDays                        int
+	// ConfirmWindow is how long an allocated household has to confirm.
+	ConfirmWindow time.Duration
+	// PriorityShareBP is the share of each location's seats, in basis
+	// points, given first to the longest-registered households.
+	PriorityShareBP int
+	// BeaconURL, when set, is a drand chain's HTTP address whose first
+	// round after each window's close is mixed into that day's draw.
+	BeaconURL string
 }
 
 // Env names the environment variables that mirror flags.
@@ -49,11 +63,17 @@ var Env = map[string]string{
 	"webhook-url":    "SENDA_WEBHOOK_URL",
 	"oidc-issuer":    "SENDA_OIDC_ISSUER",
 	"oidc-client-id": "SENDA_OIDC_CLIENT_ID",
+	"window-zone":    "SENDA_WINDOW_ZONE",
+	"window-opens":   "SENDA_WINDOW_OPENS",
+	"window-closes":  "SENDA_WINDOW_CLOSES",
+	"beacon-url":     "SENDA_BEACON_URL",
 }
 
 // Default returns the zero-configuration settings.
 func Default() Config {
-	return Config{DataDir: "senda-data", Addr: "127.0.0.1:8080", ShutdownGrace: 20 * time.Second}
+	return Config{DataDir: "senda-data", Addr: "127.0.0.1:8080", ShutdownGrace: 20 * time.Second,
+		WindowZone: "America/New_York", WindowOpens: "12:00", WindowCloses: "23:59", WindowLeadDays: 1,
+		ConfirmWindow: 23 * time.Hour, PriorityShareBP: 2500}
 }
 
 // Bind registers the flags every command accepts on fs; withServe adds the
@@ -70,6 +90,13 @@ func (c *Config) Bind(fs *flag.FlagSet, withServe bool) {
 		fs.StringVar(&c.OIDCClientID, "oidc-client-id", envOr("oidc-client-id", c.OIDCClientID), "client ID of Senda at the OpenID Connect provider (env SENDA_OIDC_CLIENT_ID)")
 		fs.StringVar(&c.OIDCClientSecretFile, "oidc-client-secret-file", c.OIDCClientSecretFile, "file holding the OpenID Connect client secret; empty for a public client")
 		fs.StringVar(&c.OIDCRedirectURL, "oidc-redirect-url", c.OIDCRedirectURL, "callback URL registered at the provider, https://HOST/signin/oidc/callback; empty derives it from each request")
+		fs.StringVar(&c.WindowZone, "window-zone", envOr("window-zone", c.WindowZone), "IANA time zone of the daily request window (env SENDA_WINDOW_ZONE)")
+		fs.StringVar(&c.WindowOpens, "window-opens", envOr("window-opens", c.WindowOpens), "HH:MM the request window opens (env SENDA_WINDOW_OPENS)")
+		fs.StringVar(&c.WindowCloses, "window-closes", envOr("window-closes", c.WindowCloses), "HH:MM the request window closes, later the same day (env SENDA_WINDOW_CLOSES)")
+		fs.IntVar(&c.WindowLeadDays, "window-lead-days", c.WindowLeadDays, "days between a window and the service date it takes requests for")
+		fs.DurationVar(&c.ConfirmWindow, "confirm-window", c.ConfirmWindow, "how long an allocated household has to confirm")
+		fs.IntVar(&c.PriorityShareBP, "priority-share-bp", c.PriorityShareBP, "share of each location's seats, in basis points, given first to the longest-registered households")
+		fs.StringVar(&c.BeaconURL, "beacon-url", envOr("beacon-url", c.BeaconURL), "drand chain HTTP address whose first round after each close enters the draw; empty draws without a beacon (env SENDA_BEACON_URL)")
 	}
 }
 
@@ -103,7 +130,45 @@ func (c *Config) Validate() error {
 			errs = append(errs, fmt.Errorf("--webhook-url must be an http(s) URL"))
 		}
 	}
+	if c.WindowZone != "" {
+		if _, err := time.LoadLocation(c.WindowZone); err != nil || c.WindowZone == "Local" {
+			errs = append(errs, fmt.Errorf("--window-zone must be an IANA time zone, for example America/New_York"))
+		}
+	}
+	o, ok1 := minutes(c.WindowOpens)
+	cl, ok2 := minutes(c.WindowCloses)
+	switch {
+	case c.WindowOpens == "" && c.WindowCloses == "":
+	case !ok1 || !ok2:
+		errs = append(errs, fmt.Errorf("--window-opens and --window-closes must be HH:MM, for example 12:00 and 23:59"))
+	case cl <= o:
+		errs = append(errs, fmt.Errorf("--window-closes must be later the same day than --window-opens"))
+	}
+	if c.WindowLeadDays < 0 || c.WindowLeadDays > 60 {
+		errs = append(errs, fmt.Errorf("--window-lead-days must be between 0 and 60"))
+	}
+	if c.ConfirmWindow < 0 || c.ConfirmWindow > 7*24*time.Hour {
+		errs = append(errs, fmt.Errorf("--confirm-window must be a duration up to 168h, for example 23h"))
+	}
+	if c.PriorityShareBP < 0 || c.PriorityShareBP > 10000 {
+		errs = append(errs, fmt.Errorf("--priority-share-bp must be between 0 and 10000"))
+	}
+	if c.BeaconURL != "" {
+		u, err := url.Parse(c.BeaconURL)
+		if err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" {
+			errs = append(errs, fmt.Errorf("--beacon-url must be the http(s) address of a drand chain, for example https://api.drand.sh/<chain hash>"))
+		}
+	}
 	return errors.Join(errs...)
+}
+
+// minutes parses HH:MM into minutes after midnight.
+func minutes(s string) (int, bool) {
+	t, err := time.Parse("15:04", s)
+	if err != nil || len(s) != 5 {
+		return 0, false
+	}
+	return t.Hour()*60 + t.Minute(), true
 }
 
 // SQLitePath is the database file under DataDir.
