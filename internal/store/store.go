@@ -53,6 +53,7 @@ type DB struct {
 
 	stmts    sync.Map // prepared single-statement reads, by query text
 	sessions sessionCache
+	ckpt     *checkpointer // SQLite only
 }
 
 // Options configure Open.
@@ -82,7 +83,10 @@ func Open(ctx context.Context, o Options) (*DB, error) {
 		}
 		dsn := "file:" + (&url.URL{Path: o.SQLitePath}).EscapedPath() + "?"
 		pragmas := "_pragma=journal_mode(WAL)&_pragma=foreign_keys(1)&_pragma=busy_timeout(10000)&_pragma=synchronous(FULL)&_txlock=immediate"
-		w, err := sql.Open("sqlite", dsn+pragmas)
+		// The writer never checkpoints: a background connection does (see
+		// checkpointer), so that commits do not wait for the WAL to be
+		// copied into the database file.
+		w, err := sql.Open("sqlite", dsn+pragmas+"&_pragma=wal_autocheckpoint(0)")
 		if err != nil {
 			return nil, &senda.Error{Code: senda.CodeUnavailable, Key: "store.unreachable", Err: err}
 		}
@@ -99,7 +103,15 @@ func Open(ctx context.Context, o Options) (*DB, error) {
 		r.SetMaxIdleConns(8)
 		r.SetConnMaxIdleTime(0)
 		r.SetConnMaxLifetime(0)
+		c, err := sql.Open("sqlite", dsn+pragmas)
+		if err != nil {
+			w.Close()
+			r.Close()
+			return nil, &senda.Error{Code: senda.CodeUnavailable, Key: "store.unreachable", Err: err}
+		}
+		c.SetMaxOpenConns(1)
 		db.w, db.r = w, r
+		db.ckpt = newCheckpointer(c)
 	}
 	pctx, cancel := context.WithTimeout(ctx, 5*time.Second)
 	defer cancel()
@@ -117,6 +129,9 @@ func (db *DB) Close() error {
 		db.stmts.Delete(k)
 		return true
 	})
+	if db.ckpt != nil {
+		db.ckpt.stop()
+	}
 	err := db.w.Close()
 	if db.r != db.w {
 		err = errors.Join(err, db.r.Close())
