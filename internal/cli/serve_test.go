@@ -4,12 +4,14 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"html"
 	"io"
 	"log/slog"
 	"net"
 	"net/http"
 	"net/http/cookiejar"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"sync"
 	"testing"
@@ -198,6 +200,15 @@ func TestHomePageLanguages(t *testing.T) {
 	resp, body = get(t, c, srv.URL+"/lang/ht?next=/", "Accept-Language", "pt")
 	if resp.StatusCode != 200 || !strings.Contains(string(body), `lang="ht"`) || !strings.Contains(string(body), "Enskri fanmi ou") {
 		t.Fatalf("after switching to ht: got %d\n%.500s", resp.StatusCode, body)
+	}
+	// The switcher keeps the page's query: a chart stays the chart it was.
+	resp, body = get(t, c, srv.URL+"/draws?date=2025-03-02&x=a%26b")
+	link := regexp.MustCompile(`href="(/lang/en\?next=[^"]*)"`).FindSubmatch(body)
+	if link == nil {
+		t.Fatalf("no switcher link to English on %s", resp.Request.URL)
+	}
+	if resp, _ = get(t, c, srv.URL+html.UnescapeString(string(link[1]))); resp.Request.URL.RequestURI() != "/draws?date=2025-03-02&x=a%26b" {
+		t.Errorf("switching language went to %s, want the same page and query", resp.Request.URL.RequestURI())
 	}
 	if resp, _ = get(t, c, srv.URL+"/lang/ht?next=https://evil.example/"); resp.Request.URL.Host != strings.TrimPrefix(srv.URL, "http://") {
 		t.Errorf("language switch redirected off-site to %s", resp.Request.URL)

@@ -110,7 +110,7 @@ func (w *Web) Render(rw http.ResponseWriter, r *http.Request, status int, name s
 			return i18n.T(lang, key, args)
 		},
 	})
-	p := Page{Lang: lang, Path: r.URL.Path, RequestID: sendahttp.RequestID(r.Context()), SignedIn: !access.From(r.Context()).Anonymous(), Data: data}
+	p := Page{Lang: lang, Path: r.URL.RequestURI(), RequestID: sendahttp.RequestID(r.Context()), SignedIn: !access.From(r.Context()).Anonymous(), Data: data}
 	for _, l := range i18n.Languages {
 		p.Languages = append(p.Languages, struct{ Code, Name string }{l, i18n.Names[l]})
 	}
