@@ -125,23 +125,40 @@ type ScreeningProfileRow struct {
 // households whose screening profiles are missing, were derived from an
 // older version of the household or are in another format.
 func (tx *Tx) StaleScreeningProfiles(ctx context.Context, format, after string, limit int) ([]HouseholdRow, error) {
-	rows, err := tx.QueryContext(ctx, `SELECT h.id, h.receipt, h.place, COALESCE(h.owner_account, ''), h.created_by, h.status, h.version, h.size,
-		h.nationality, COALESCE(h.external_key, ''), h.data, h.created_at, h.updated_at
-		FROM households h LEFT JOIN screening_profiles s ON s.household_id = h.id
+	// First the stale ids, from the narrow sync indexes alone; then the
+	// documents of those few.
+	rows, err := tx.QueryContext(ctx, `SELECT h.id FROM households h LEFT JOIN screening_profiles s ON s.household_id = h.id
 		WHERE (s.household_id IS NULL OR s.household_version <> h.version OR s.format <> $3) AND h.id > $1 ORDER BY h.id LIMIT $2`, after, limit, format)
 	if err != nil {
 		return nil, err
 	}
-	defer rows.Close()
-	var out []HouseholdRow
+	var ids []string
 	for rows.Next() {
-		h, err := scanHousehold(rows)
+		var id string
+		if err := rows.Scan(&id); err != nil {
+			rows.Close()
+			return nil, err
+		}
+		ids = append(ids, id)
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil || len(ids) == 0 {
+		return nil, err
+	}
+	stmt, err := tx.PrepareContext(ctx, `SELECT `+householdCols+` FROM households WHERE id = $1`)
+	if err != nil {
+		return nil, err
+	}
+	defer stmt.Close()
+	out := make([]HouseholdRow, 0, len(ids))
+	for _, id := range ids {
+		h, err := scanHousehold(stmt.QueryRowContext(ctx, id))
 		if err != nil {
 			return nil, err
 		}
 		out = append(out, h)
 	}
-	return out, rows.Err()
+	return out, nil
 }
 
 // maxRowsPerInsert bounds a multi-row INSERT (PostgreSQL limits the
