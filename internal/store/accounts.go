@@ -148,20 +148,6 @@ func (tx *Tx) CreateSession(ctx context.Context, s Session) error {
 	return tx.recordChange(ctx, Change{Action: "session.create", RecordType: "session", RecordID: s.IDHash[:16], Subject: s.AccountID})
 }
 
-// LiveSession returns an unexpired, unrevoked session and its account.
-func (tx *Tx) LiveSession(ctx context.Context, idHash string) (Session, Account, error) {
-	var s Session
-	var created, expires, seen int64
-	err := tx.QueryRowContext(ctx, `SELECT id_hash, account_id, created_at, expires_at, last_seen_at FROM sessions
-		WHERE id_hash = $1 AND revoked_at IS NULL AND expires_at > $2`, idHash, Micros(tx.Now)).Scan(&s.IDHash, &s.AccountID, &created, &expires, &seen)
-	if err != nil {
-		return s, Account{}, err
-	}
-	s.CreatedAt, s.ExpiresAt, s.LastSeenAt = FromMicros(created), FromMicros(expires), FromMicros(seen)
-	a, err := tx.Account(ctx, s.AccountID)
-	return s, a, err
-}
-
 // SessionAccount is what signing a request in needs of a live session and
 // its account.
 type SessionAccount struct {
