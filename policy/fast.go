@@ -451,9 +451,9 @@ func (c *fcompiler) fold(e ast.Expr) (efn, error) {
 		}
 		switch m {
 		case macroExists:
-			return foldExists(rng, init, predFn, accuSlot, iterSlot), nil
+			return foldQuantifier(rng, init, predFn, accuSlot, iterSlot, true), nil
 		case macroAll:
-			return foldAll(rng, init, predFn, accuSlot, iterSlot), nil
+			return foldQuantifier(rng, init, predFn, accuSlot, iterSlot, false), nil
 		case macroFilter:
 			return foldFilter(rng, init, predFn, accuSlot, iterSlot), nil
 		}
@@ -556,9 +556,11 @@ func macroOf(cp ast.ComprehensionExpr) (macro, ast.Expr) {
 	return macroNone, nil
 }
 
-// foldExists is the loop of exists(): true as soon as the predicate is;
-// otherwise the unknowns met, or false.
-func foldExists(rng, init, pred efn, accuSlot, iterSlot int) efn {
+// foldQuantifier is the loop of exists() (decisive true) and all()
+// (decisive false): decided as soon as the predicate gives the decisive
+// value; otherwise the unknowns met, or the other value.
+func foldQuantifier(rng, init, pred efn, accuSlot, iterSlot int, decisive bool) efn {
+	other := boolVal(!decisive)
 	return func(st *fstate) val {
 		r := rng(st)
 		if r.k == vUnknown {
@@ -573,53 +575,17 @@ func foldExists(rng, init, pred efn, accuSlot, iterSlot int) efn {
 			if st.steps > maxSteps {
 				return vUndecided
 			}
-			if accu.k == vBool && accu.b {
+			if accu.k == vBool && accu.b == decisive {
 				break
 			}
 			st.locals[accuSlot] = accu
 			st.locals[iterSlot] = r.l[i]
 			v := pred(st)
 			switch {
-			case v.k == vBool && v.b:
+			case v.k == vBool && v.b == decisive:
 				accu = v
 			case accu.k == vBool && v.k == vBool:
-				accu = vFalse
-			default:
-				accu = merge(accu, v)
-			}
-		}
-		return accu
-	}
-}
-
-// foldAll is the loop of all(): false as soon as the predicate is;
-// otherwise the unknowns met, or true.
-func foldAll(rng, init, pred efn, accuSlot, iterSlot int) efn {
-	return func(st *fstate) val {
-		r := rng(st)
-		if r.k == vUnknown {
-			return r
-		}
-		if r.k != vList {
-			return vUndecided
-		}
-		accu := init(st)
-		for i := range r.l {
-			st.steps++
-			if st.steps > maxSteps {
-				return vUndecided
-			}
-			if accu.k == vBool && !accu.b {
-				break
-			}
-			st.locals[accuSlot] = accu
-			st.locals[iterSlot] = r.l[i]
-			v := pred(st)
-			switch {
-			case v.k == vBool && !v.b:
-				accu = v
-			case accu.k == vBool && v.k == vBool:
-				accu = vTrue
+				accu = other
 			default:
 				accu = merge(accu, v)
 			}
