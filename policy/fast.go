@@ -556,18 +556,28 @@ func macroOf(cp ast.ComprehensionExpr) (macro, ast.Expr) {
 	return macroNone, nil
 }
 
+// loopRange checks a loop's range: a list to loop over, or else (ok false)
+// what the whole loop is: the range itself when unknown, undecided when it
+// is not a list.
+func loopRange(r val) (val, bool) {
+	switch r.k {
+	case vList:
+		return r, true
+	case vUnknown:
+		return r, false
+	}
+	return vUndecided, false
+}
+
 // foldQuantifier is the loop of exists() (decisive true) and all()
 // (decisive false): decided as soon as the predicate gives the decisive
 // value; otherwise the unknowns met, or the other value.
 func foldQuantifier(rng, init, pred efn, accuSlot, iterSlot int, decisive bool) efn {
 	other := boolVal(!decisive)
 	return func(st *fstate) val {
-		r := rng(st)
-		if r.k == vUnknown {
+		r, ok := loopRange(rng(st))
+		if !ok {
 			return r
-		}
-		if r.k != vList {
-			return vUndecided
 		}
 		accu := init(st)
 		for i := range r.l {
@@ -598,12 +608,9 @@ func foldQuantifier(rng, init, pred efn, accuSlot, iterSlot int, decisive bool) 
 // built in one list rather than a new list per element.
 func foldFilter(rng, init, pred efn, accuSlot, iterSlot int) efn {
 	return func(st *fstate) val {
-		r := rng(st)
-		if r.k == vUnknown {
+		r, ok := loopRange(rng(st))
+		if !ok {
 			return r
-		}
-		if r.k != vList {
-			return vUndecided
 		}
 		accu := init(st)
 		var kept []val // owned by this loop while accu is a list
