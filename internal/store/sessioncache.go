@@ -2,8 +2,12 @@ package store
 
 import (
 	"context"
+	"database/sql"
+	"errors"
 	"sync"
 	"time"
+
+	"github.com/senda-platform/senda"
 )
 
 // Signing a request in reads its session and account. On SQLite every
@@ -102,6 +106,9 @@ func (db *DB) pollEpoch(ctx context.Context) error {
 	}
 	var epoch int64
 	if err := st.QueryRowContext(ctx).Scan(&epoch); err != nil {
+		if errors.Is(err, sql.ErrNoRows) { // never "not found": that would sign everyone out
+			return &senda.Error{Code: senda.CodeUnavailable, Key: "error.unavailable", Err: errors.New("store: the access epoch row is missing")}
+		}
 		return mapErr(err)
 	}
 	if c.checked.IsZero() || epoch != c.epoch {
