@@ -16,7 +16,6 @@ import (
 	"strconv"
 	"strings"
 	"sync"
-	"sync/atomic"
 	"time"
 
 	"gopkg.in/yaml.v3"
@@ -91,11 +90,10 @@ type criterion struct {
 	info        Criterion
 	from, to    int
 	c           *compiled
-	needsInfo   Text                  // needs_info with the pass text
-	needsFields Text                  // needs_fields, with {fields} to fill
-	undecided   Text                  // undecided with the pass text
-	needsCache  sync.Map              // unknown mask -> *needs
-	lastNeeds   atomic.Pointer[needs] // the last entry of needsCache used
+	needsInfo   Text     // needs_info with the pass text
+	needsFields Text     // needs_fields, with {fields} to fill
+	undecided   Text     // undecided with the pass text
+	needsCache  sync.Map // unknown mask -> *needs
 }
 
 // unknownText explains an undecided criterion in lang: the missing answers

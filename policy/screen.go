@@ -179,6 +179,31 @@ type screener struct {
 	bulkSlab  slab         // reused by ScreenJSONL and Diff
 	civil     profile.Date // the screening date of civilDay
 	civilDay  int
+	needs     map[needsKey]*needs // this screener's view of the criteria's needs caches
+}
+
+// needsKey names the needs of one criterion for one unknown mask.
+type needsKey struct {
+	c    *criterion
+	mask uint64
+}
+
+// maxScreenerNeeds bounds a screener's needs map; it starts over when full.
+const maxScreenerNeeds = 4096
+
+// needsOf returns the needs of mask for c from the screener's own map,
+// which no other goroutine touches, before the criterion's shared cache.
+func (s *screener) needsOf(c *criterion, mask uint64) *needs {
+	k := needsKey{c, mask}
+	if n, ok := s.needs[k]; ok {
+		return n
+	}
+	n := c.needsFor(mask, s.pack.env.s)
+	if s.needs == nil || len(s.needs) >= maxScreenerNeeds {
+		s.needs = make(map[needsKey]*needs)
+	}
+	s.needs[k] = n
+	return n
 }
 
 func newScreener(p *Pack) *screener {
@@ -322,7 +347,7 @@ func (s *screener) runInto(dst []Result, sl *slab, progs []*program, lang string
 				cr.Explanation, cr.Hint = c.info.Fail.at(li), c.info.Hint.at(li)
 				failed = true
 			default:
-				n := c.needsFor(v.u, s.pack.env.s)
+				n := s.needsOf(c, v.u)
 				cr.Needs = n.paths
 				cr.Explanation, cr.Hint = n.text[li], c.info.Hint.at(li)
 				unknown = true
@@ -398,11 +423,7 @@ type needs struct {
 
 // needsFor returns (and caches) the needs of mask for c.
 func (c *criterion) needsFor(mask uint64, s *schema) *needs {
-	if n := c.lastNeeds.Load(); n != nil && n.mask == mask {
-		return n
-	}
 	if n, ok := c.needsCache.Load(mask); ok {
-		c.lastNeeds.Store(n.(*needs))
 		return n.(*needs)
 	}
 	n := &needs{mask: mask}
@@ -419,7 +440,6 @@ func (c *criterion) needsFor(mask uint64, s *schema) *needs {
 		n.text[i] = c.unknownText(lang, n.paths)
 	}
 	actual, _ := c.needsCache.LoadOrStore(mask, n)
-	c.lastNeeds.Store(actual.(*needs))
 	return actual.(*needs)
 }
 
