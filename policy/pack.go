@@ -36,6 +36,7 @@ type Pack struct {
 	byID          map[string]*program
 	env           *env
 	maxSlots      int       // local variables of the most demanding criterion
+	numCriteria   int       // criteria of every programme; each has its index
 	pool          sync.Pool // of *screener
 }
 
@@ -87,6 +88,7 @@ type program struct {
 }
 
 type criterion struct {
+	index       int // among the pack's criteria
 	info        Criterion
 	from, to    int
 	c           *compiled
@@ -723,7 +725,8 @@ func (l *loader) buildCriterion(p *Pack, yc *yCriterion, path string, texts *yTe
 	l.text(path, "pass", yc.Pass)
 	l.text(path, "fail", yc.Fail)
 	l.text(path, "hint", yc.Hint)
-	c := &criterion{from: yc.EffectiveFrom.days(math.MinInt), to: yc.EffectiveTo.days(math.MaxInt)}
+	c := &criterion{index: p.numCriteria, from: yc.EffectiveFrom.days(math.MinInt), to: yc.EffectiveTo.days(math.MaxInt)}
+	p.numCriteria++
 	if c.to < c.from {
 		l.add(l.loc(path), KeyDateOrder, yc.EffectiveTo.Line, yc.EffectiveTo.Col, "effective_to is before effective_from")
 	}

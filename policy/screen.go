@@ -180,6 +180,8 @@ type screener struct {
 	civil     profile.Date // the screening date of civilDay
 	civilDay  int
 	needs     map[needsKey]*needs // this screener's view of the criteria's needs caches
+	lastNeeds []needsKey          // by criterion index: the mask it last met here
+	lastFound []*needs            // and its needs
 }
 
 // needsKey names the needs of one criterion for one unknown mask.
@@ -194,15 +196,22 @@ const maxScreenerNeeds = 4096
 // needsOf returns the needs of mask for c from the screener's own map,
 // which no other goroutine touches, before the criterion's shared cache.
 func (s *screener) needsOf(c *criterion, mask uint64) *needs {
+	if s.lastNeeds == nil {
+		s.lastNeeds, s.lastFound = make([]needsKey, s.pack.numCriteria), make([]*needs, s.pack.numCriteria)
+	}
 	k := needsKey{c, mask}
-	if n, ok := s.needs[k]; ok {
-		return n
+	if s.lastNeeds[c.index] == k {
+		return s.lastFound[c.index]
 	}
-	n := c.needsFor(mask, s.pack.env.s)
-	if s.needs == nil || len(s.needs) >= maxScreenerNeeds {
-		s.needs = make(map[needsKey]*needs)
+	n, ok := s.needs[k]
+	if !ok {
+		n = c.needsFor(mask, s.pack.env.s)
+		if s.needs == nil || len(s.needs) >= maxScreenerNeeds {
+			s.needs = make(map[needsKey]*needs)
+		}
+		s.needs[k] = n
 	}
-	s.needs[k] = n
+	s.lastNeeds[c.index], s.lastFound[c.index] = k, n
 	return n
 }
 
