@@ -3,6 +3,8 @@ package policy
 import (
 	"container/heap"
 	"sort"
+	"strconv"
+	"strings"
 	"time"
 
 	"github.com/senda-platform/senda/profile"
@@ -31,6 +33,34 @@ type ChangeCount struct {
 	Change
 	Count int                       `json:"count"`
 	By    map[string]map[string]int `json:"by"`
+}
+
+// Breakdown writes the counts of one breakdown (By[key]) largest first,
+// ties by value: "VE 3, CU 1". A person whose value was not answered is
+// counted under unanswered.
+func (c ChangeCount) Breakdown(key, unanswered string) string {
+	type kv struct {
+		k string
+		v int
+	}
+	var l []kv
+	for k, v := range c.By[key] {
+		if k == "" {
+			k = unanswered
+		}
+		l = append(l, kv{k, v})
+	}
+	sort.Slice(l, func(i, j int) bool {
+		if l[i].v != l[j].v {
+			return l[i].v > l[j].v
+		}
+		return l[i].k < l[j].k
+	})
+	parts := make([]string, len(l))
+	for i, x := range l {
+		parts[i] = x.k + " " + strconv.Itoa(x.v)
+	}
+	return strings.Join(parts, ", ")
 }
 
 // ProgramDiff sums up one programme.

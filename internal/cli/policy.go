@@ -157,7 +157,7 @@ func printDiff(out io.Writer, w *eligibility.WhatIf) error {
 		for _, c := range r.Changes {
 			fmt.Fprintf(out, "  %s: %s -> %s: %d\n", c.Program, c.From, c.To, c.Count)
 			for _, by := range diffKeys(c.By) {
-				fmt.Fprintf(out, "    by %s: %s\n", by, diffCounts(c.By[by]))
+				fmt.Fprintf(out, "    by %s: %s\n", by, c.Breakdown(by, "(not answered)"))
 			}
 		}
 	}
@@ -185,29 +185,3 @@ func diffKeys(m map[string]map[string]int) []string {
 	return out
 }
 
-// diffCounts renders value counts, largest first ("VE 3, CU 1"); an empty
-// value is "not answered".
-func diffCounts(m map[string]int) string {
-	type kv struct {
-		k string
-		v int
-	}
-	var l []kv
-	for k, v := range m {
-		if k == "" {
-			k = "(not answered)"
-		}
-		l = append(l, kv{k, v})
-	}
-	sort.Slice(l, func(i, j int) bool {
-		if l[i].v != l[j].v {
-			return l[i].v > l[j].v
-		}
-		return l[i].k < l[j].k
-	})
-	var parts []string
-	for _, x := range l {
-		parts = append(parts, fmt.Sprintf("%s %d", x.k, x.v))
-	}
-	return strings.Join(parts, ", ")
-}

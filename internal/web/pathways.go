@@ -836,36 +836,10 @@ func (p *pathPages) whatIf(rw http.ResponseWriter, r *http.Request) {
 	}
 	for _, ch := range w.Report.Changes {
 		v.Changes = append(v.Changes, whatIfChange{Program: ch.Program, From: string(ch.From), To: string(ch.To), Count: ch.Count,
-			Nationality: breakdown(ch.By[policy.AttrNationality]), Office: breakdown(ch.By[eligibility.AttrOffice])})
+			Nationality: ch.Breakdown(policy.AttrNationality, "?"), Office: ch.Breakdown(eligibility.AttrOffice, "?")})
 	}
 	cp.WhatIf = v
 	p.render(rw, r, http.StatusOK, "policy_whatif", cp)
-}
-
-// breakdown renders counts by value, largest first: "VE 3, CU 1".
-func breakdown(m map[string]int) string {
-	type kv struct {
-		k string
-		v int
-	}
-	var l []kv
-	for k, v := range m {
-		if k == "" {
-			k = "?"
-		}
-		l = append(l, kv{k, v})
-	}
-	sort.Slice(l, func(i, j int) bool {
-		if l[i].v != l[j].v {
-			return l[i].v > l[j].v
-		}
-		return l[i].k < l[j].k
-	})
-	var parts []string
-	for _, x := range l {
-		parts = append(parts, x.k+" "+strconv.Itoa(x.v))
-	}
-	return strings.Join(parts, ", ")
 }
 
 // publish makes a draft the version in effect from its date.
