@@ -350,16 +350,7 @@ type apField struct {
 }
 
 // DescribedBy lists the ids of the field's hint and error.
-func (f apField) DescribedBy() string {
-	var ids []string
-	if f.Hint != "" {
-		ids = append(ids, f.ID+"-hint")
-	}
-	if f.Error != "" {
-		ids = append(ids, f.ID+"-error")
-	}
-	return strings.Join(ids, " ")
-}
+func (f apField) DescribedBy() string { return describedBy(f.ID, f.Hint, f.Error) }
 
 // apForm is a form: where it posts, its key and fields.
 type apForm struct {

@@ -141,13 +141,17 @@ type regField struct {
 }
 
 // DescribedBy lists the ids of the field's hint and error.
-func (f regField) DescribedBy() string {
+func (f regField) DescribedBy() string { return describedBy(f.ID, f.Hint, f.Error) }
+
+// describedBy is the aria-describedby of a field with id: the ids of its
+// hint and error, when it has them.
+func describedBy(id, hint, err string) string {
 	var ids []string
-	if f.Hint != "" {
-		ids = append(ids, f.ID+"-hint")
+	if hint != "" {
+		ids = append(ids, id+"-hint")
 	}
-	if f.Error != "" {
-		ids = append(ids, f.ID+"-error")
+	if err != "" {
+		ids = append(ids, id+"-error")
 	}
 	return strings.Join(ids, " ")
 }
