@@ -1273,15 +1273,24 @@ func dateString(d *profile.Date) string {
 	return string(*d)
 }
 
-func (p *regPages) membersPage(f *regFlow, key string, g *regForm) regPage {
-	h := f.h
+// stepPage is the frame of one step of the household's registration: its
+// title and lead, the progress, the form (its idempotency key, a new one
+// when key is empty, the version it edits and where it posts) and the way
+// back to the step before.
+func (f *regFlow) stepPage(key, step, back, titleKey, leadKey, submitKey string) regPage {
 	if key == "" {
 		key = newKey()
 	}
-	d := regPage{Title: f.t("register.members.title"), Lead: f.t("register.members.lead"), Steps: f.progress(h.ID, "members"),
-		Key: key, Version: h.Version, Action: f.url(h.ID, "members"), Submit: f.t("register.members.add"),
-		Continue: f.t("register.members.continue"), MembersHeading: f.t("register.members.list"),
-		Back: &regLink{Label: f.t("register.back"), URL: f.url(h.ID, "principal")}}
+	return regPage{Title: f.t(titleKey), Lead: f.t(leadKey), Steps: f.progress(f.h.ID, step),
+		Key: key, Version: f.h.Version, Action: f.url(f.h.ID, step), Submit: f.t(submitKey),
+		Back: &regLink{Label: f.t("register.back"), URL: f.url(f.h.ID, back)}}
+}
+
+func (p *regPages) membersPage(f *regFlow, key string, g *regForm) regPage {
+	h := f.h
+	d := f.stepPage(key, "members", "principal", "register.members.title", "register.members.lead", "register.members.add")
+	d.Continue = f.t("register.members.continue")
+	d.MembersHeading = f.t("register.members.list")
 	for _, m := range h.Members {
 		rm := regMember{Name: personName(m), Detail: f.t("register.rel."+string(m.Relationship)) + " · " + f.birthText(m.BirthDate)}
 		if m.Relationship != profile.RelPrincipal && m.ID != "" {
@@ -1303,12 +1312,7 @@ func (p *regPages) membersPage(f *regFlow, key string, g *regForm) regPage {
 
 func (p *regPages) screeningPage(f *regFlow, key string, g *regForm) regPage {
 	h := f.h
-	if key == "" {
-		key = newKey()
-	}
-	d := regPage{Title: f.t("register.screening.title"), Lead: f.t("register.screening.lead"), Steps: f.progress(h.ID, "screening"),
-		Key: key, Version: h.Version, Action: f.url(h.ID, "screening"), Submit: f.t("register.save_continue"),
-		Back: &regLink{Label: f.t("register.back"), URL: f.url(h.ID, "members")}}
+	d := f.stepPage(key, "screening", "members", "register.screening.title", "register.screening.lead", "register.save_continue")
 	b := regFields{f, g}
 	for i, m := range h.Members {
 		s := m.Screening
@@ -1341,12 +1345,7 @@ func (p *regPages) screeningPage(f *regFlow, key string, g *regForm) regPage {
 
 func (p *regPages) addressPage(f *regFlow, key string, g *regForm) regPage {
 	h := f.h
-	if key == "" {
-		key = newKey()
-	}
-	d := regPage{Title: f.t("register.address.title"), Lead: f.t("register.address.lead"), Steps: f.progress(h.ID, "address"),
-		Key: key, Version: h.Version, Action: f.url(h.ID, "address"), Submit: f.t("register.save_continue"),
-		Back: &regLink{Label: f.t("register.back"), URL: f.url(h.ID, "screening")}}
+	d := f.stepPage(key, "address", "screening", "register.address.title", "register.address.lead", "register.save_continue")
 	var a household.Address
 	if h.Address != nil {
 		a = *h.Address
@@ -1371,12 +1370,7 @@ func (p *regPages) addressPage(f *regFlow, key string, g *regForm) regPage {
 
 func (p *regPages) reviewPage(f *regFlow, key string, g *regForm) regPage {
 	h := f.h
-	if key == "" {
-		key = newKey()
-	}
-	d := regPage{Title: f.t("register.review.title"), Lead: f.t("register.review.lead"), Steps: f.progress(h.ID, "review"),
-		Key: key, Version: h.Version, Action: f.url(h.ID, "review"), Submit: f.t("register.review.submit"),
-		Back: &regLink{Label: f.t("register.back"), URL: f.url(h.ID, "address")}}
+	d := f.stepPage(key, "review", "address", "register.review.title", "register.review.lead", "register.review.submit")
 	for _, m := range h.Members {
 		step := "members"
 		if m.Relationship == profile.RelPrincipal {
