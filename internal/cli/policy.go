@@ -184,4 +184,3 @@ func diffKeys(m map[string]map[string]int) []string {
 	sort.Strings(out)
 	return out
 }
-
