@@ -1153,13 +1153,24 @@ type apArrivalRow struct {
 	NoShow                      *apForm
 }
 
-// portCode reads a port (or office) of the path, or answers not found.
-func portCode(r *http.Request) (string, bool) {
+// port starts a port officer's page: the request, the port (or office) of
+// the path and, when withDate, the ?date= asked for (empty for today). An
+// unknown port, or a date that is not YYYY-MM-DD, answers the not found
+// page and ok is false.
+func (p *apptPages) port(rw http.ResponseWriter, r *http.Request, withDate bool) (a *apReq, code, date string, ok bool) {
+	a = p.req(rw, r)
 	l, ok := reference.Location(r.PathValue("code"))
-	if !ok {
-		return "", false
+	if withDate {
+		date = r.Form.Get("date")
+		if _, err := appointments.ParseDate(date); date != "" && err != nil {
+			ok = false
+		}
 	}
-	return l.Code, true
+	if !ok {
+		p.fatal(rw, r, a, &senda.Error{Code: senda.CodeNotFound})
+		return a, "", "", false
+	}
+	return a, l.Code, date, true
 }
 
 func (p *apptPages) portPage(ctx context.Context, a *apReq, code, date string) (apPortPage, error) {
@@ -1196,14 +1207,8 @@ func (p *apptPages) portPage(ctx context.Context, a *apReq, code, date string) (
 }
 
 func (p *apptPages) portDay(rw http.ResponseWriter, r *http.Request) {
-	a := p.req(rw, r)
-	code, ok := portCode(r)
-	date := r.Form.Get("date")
-	if _, err := appointments.ParseDate(date); date != "" && err != nil {
-		ok = false
-	}
+	a, code, date, ok := p.port(rw, r, true)
 	if !ok {
-		p.fatal(rw, r, a, &senda.Error{Code: senda.CodeNotFound})
 		return
 	}
 	d, err := p.portPage(r.Context(), a, code, date)
@@ -1221,10 +1226,8 @@ func (p *apptPages) portDay(rw http.ResponseWriter, r *http.Request) {
 // against the travellers' documents. The names are shown in the answer to
 // the post itself, never put in a link or kept for a later page.
 func (p *apptPages) checkIn(rw http.ResponseWriter, r *http.Request) {
-	a := p.req(rw, r)
-	code, ok := portCode(r)
+	a, code, _, ok := p.port(rw, r, false)
 	if !ok {
-		p.fatal(rw, r, a, &senda.Error{Code: senda.CodeNotFound})
 		return
 	}
 	date := r.PostForm.Get("date")
@@ -1278,10 +1281,8 @@ func (p *apptPages) checkIn(rw http.ResponseWriter, r *http.Request) {
 }
 
 func (p *apptPages) noShow(rw http.ResponseWriter, r *http.Request) {
-	a := p.req(rw, r)
-	code, ok := portCode(r)
+	a, code, _, ok := p.port(rw, r, false)
 	if !ok {
-		p.fatal(rw, r, a, &senda.Error{Code: senda.CodeNotFound})
 		return
 	}
 	if p.replayed(rw, r, a) {
