@@ -5,7 +5,6 @@ import (
 	"encoding/json"
 	"os"
 	"path/filepath"
-	"sync"
 	"testing"
 	"time"
 
@@ -16,26 +15,12 @@ import (
 	"github.com/senda-platform/senda/internal/jobs"
 	"github.com/senda-platform/senda/internal/seal"
 	"github.com/senda-platform/senda/internal/store"
+	"github.com/senda-platform/senda/internal/storetest"
 	"github.com/senda-platform/senda/reference"
 )
 
 // clock is a settable clock for a store.
-type clock struct {
-	mu  sync.Mutex
-	now time.Time
-}
-
-func (c *clock) Now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.now
-}
-
-func (c *clock) Set(t time.Time) {
-	c.mu.Lock()
-	c.now = t.UTC()
-	c.mu.Unlock()
-}
+type clock = storetest.Clock
 
 var eastern = mustZone("America/New_York")
 
@@ -85,7 +70,7 @@ func loadLocations(t testing.TB, db *store.DB) {
 
 func newEnv(t testing.TB, db *store.DB, cfg appointments.Config) *env {
 	t.Helper()
-	return newEnvKeys(t, db, cfg, seal.New(), &clock{now: time.Date(2025, 3, 1, 15, 0, 0, 0, eastern)})
+	return newEnvKeys(t, db, cfg, seal.New(), storetest.NewClock(time.Date(2025, 3, 1, 15, 0, 0, 0, eastern)))
 }
 
 func newEnvKeys(t testing.TB, db *store.DB, cfg appointments.Config, keys *seal.Keyring, c *clock) *env {

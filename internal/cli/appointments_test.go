@@ -31,22 +31,7 @@ import (
 )
 
 // testClock is a settable clock shared by the apps of a test.
-type testClock struct {
-	mu  sync.Mutex
-	now time.Time
-}
-
-func (c *testClock) Now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.now
-}
-
-func (c *testClock) Set(t time.Time) {
-	c.mu.Lock()
-	c.now = t.UTC()
-	c.mu.Unlock()
-}
+type testClock = storetest.Clock
 
 var newYork = func() *time.Location { l, _ := time.LoadLocation("America/New_York"); return l }()
 

@@ -13,7 +13,6 @@ import (
 	"os"
 	"regexp"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -35,22 +34,7 @@ import (
 )
 
 // apClock is a clock the tests set.
-type apClock struct {
-	mu  sync.Mutex
-	now time.Time
-}
-
-func (c *apClock) Now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.now
-}
-
-func (c *apClock) Set(t time.Time) {
-	c.mu.Lock()
-	c.now = t.UTC()
-	c.mu.Unlock()
-}
+type apClock = storetest.Clock
 
 // apSite is the appointment pages, with the API they link to, on a fresh
 // store whose clock the test sets.
