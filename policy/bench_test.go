@@ -10,6 +10,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/senda-platform/senda/internal/peakheap"
 	"github.com/senda-platform/senda/policy"
 	"github.com/senda-platform/senda/profile"
 )
@@ -60,7 +61,7 @@ func benchData(b *testing.B) ([]profile.Profile, [][]byte) {
 func parallel(b *testing.B, n int, unit string, work func(from, to int)) {
 	b.Helper()
 	workers := runtime.GOMAXPROCS(0)
-	peak := trackPeakHeap()
+	peak := peakheap.Track()
 	var before runtime.MemStats
 	runtime.ReadMemStats(&before)
 	b.ResetTimer()
@@ -86,40 +87,6 @@ func parallel(b *testing.B, n int, unit string, work func(from, to int)) {
 	b.ReportMetric(elapsed.Seconds()/float64(b.N), "s/run")
 	b.ReportMetric(float64(after.TotalAlloc-before.TotalAlloc)/total, "B-alloc/"+unit)
 	b.ReportMetric(float64(peak())/(1<<20), "MiB-peak-heap-inuse")
-}
-
-// trackPeakHeap samples HeapInuse until the returned function is called,
-// which gives the largest value seen.
-func trackPeakHeap() func() uint64 {
-	var peak atomic.Uint64
-	stop := make(chan struct{})
-	done := make(chan struct{})
-	sample := func() {
-		var m runtime.MemStats
-		runtime.ReadMemStats(&m)
-		if m.HeapInuse > peak.Load() {
-			peak.Store(m.HeapInuse)
-		}
-	}
-	go func() {
-		defer close(done)
-		t := time.NewTicker(20 * time.Millisecond)
-		defer t.Stop()
-		for {
-			select {
-			case <-stop:
-				return
-			case <-t.C:
-				sample()
-			}
-		}
-	}()
-	return func() uint64 {
-		close(stop)
-		<-done
-		sample()
-		return peak.Load()
-	}
 }
 
 // BenchmarkScreen1M screens 1,000,000 profiles against the 12 shipped

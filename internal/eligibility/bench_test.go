@@ -17,6 +17,7 @@ import (
 	"pgregory.net/rapid"
 
 	"github.com/senda-platform/senda/household"
+	"github.com/senda-platform/senda/internal/peakheap"
 	"github.com/senda-platform/senda/internal/store"
 	"github.com/senda-platform/senda/internal/storetest"
 	"github.com/senda-platform/senda/policy"
@@ -66,7 +67,7 @@ func benchBulk(b *testing.B, e store.Dialect) {
 	}
 	rule, scan := benchBaselines(b, pack, pool)
 
-	peak := trackPeakHeap()
+	peak := peakheap.Track()
 	runtime.GC()
 	var before runtime.MemStats
 	runtime.ReadMemStats(&before)
@@ -280,37 +281,4 @@ func parallel(work func(from, to int)) time.Duration {
 	}
 	wg.Wait()
 	return time.Since(start)
-}
-
-// trackPeakHeap samples HeapInuse until the returned function is called,
-// which gives the largest value seen.
-func trackPeakHeap() func() uint64 {
-	var peak atomic.Uint64
-	stop, done := make(chan struct{}), make(chan struct{})
-	sample := func() {
-		var m runtime.MemStats
-		runtime.ReadMemStats(&m)
-		if m.HeapInuse > peak.Load() {
-			peak.Store(m.HeapInuse)
-		}
-	}
-	go func() {
-		defer close(done)
-		t := time.NewTicker(20 * time.Millisecond)
-		defer t.Stop()
-		for {
-			select {
-			case <-stop:
-				return
-			case <-t.C:
-				sample()
-			}
-		}
-	}()
-	return func() uint64 {
-		close(stop)
-		<-done
-		sample()
-		return peak.Load()
-	}
 }
