@@ -172,6 +172,9 @@ func (db *DB) LiveSessionAccount(ctx context.Context, idHash string, now time.Ti
 	if err != nil {
 		return SessionAccount{}, err
 	}
+	if ctx, err = db.stmtCtx(ctx); err != nil {
+		return SessionAccount{}, err
+	}
 	var sa SessionAccount
 	var disabled, created, seen, expires int64
 	if err := st.QueryRowContext(ctx, idHash, Micros(now)).Scan(&sa.AccountID, &sa.Kind, &sa.Role, &sa.Scope, &disabled, &created, &seen, &expires); err != nil {

@@ -649,13 +649,14 @@ func scanRequest(row interface{ Scan(...any) error }) (RequestRow, error) {
 // (the writer's on the writer pool, the readers' on the reader pool) and
 // bound to each transaction, so that a request parses no SQL.
 type IntakeStatements struct {
+	db               *DB
 	upsert, draw     *sql.Stmt // writer
 	owned, household *sql.Stmt // reader
 }
 
 // PrepareIntake prepares the intake statements.
 func (db *DB) PrepareIntake(ctx context.Context) (*IntakeStatements, error) {
-	st := &IntakeStatements{}
+	st := &IntakeStatements{db: db}
 	lock := ""
 	if db.Dialect == Postgres {
 		lock = " FOR SHARE"
@@ -829,6 +830,10 @@ func scanIntakeHousehold(row interface{ Scan(...any) error }) (IntakeHousehold, 
 // IntakeHouseholds lists up to limit households an account owns, in one
 // statement outside any transaction.
 func (st *IntakeStatements) IntakeHouseholds(ctx context.Context, owner string, limit int) ([]IntakeHousehold, error) {
+	ctx, err := st.db.stmtCtx(ctx)
+	if err != nil {
+		return nil, err
+	}
 	rows, err := st.owned.QueryContext(ctx, owner, limit)
 	if err != nil {
 		return nil, mapErr(err)
@@ -848,6 +853,10 @@ func (st *IntakeStatements) IntakeHouseholds(ctx context.Context, owner string, 
 // IntakeHousehold reads one household, in one statement outside any
 // transaction.
 func (st *IntakeStatements) IntakeHousehold(ctx context.Context, id string) (IntakeHousehold, error) {
+	ctx, err := st.db.stmtCtx(ctx)
+	if err != nil {
+		return IntakeHousehold{}, err
+	}
 	h, err := scanIntakeHousehold(st.household.QueryRowContext(ctx, id))
 	return h, mapErr(err)
 }

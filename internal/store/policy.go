@@ -193,7 +193,11 @@ func (tx *Tx) insertRows(ctx context.Context, head, tail string, cols, n int, ar
 		}
 		defer st.Close()
 		for i := range n {
-			if _, err := st.ExecContext(ctx, args(i)...); err != nil {
+			sctx, err := tx.db.stmtCtx(ctx)
+			if err != nil {
+				return err
+			}
+			if _, err := st.ExecContext(sctx, args(i)...); err != nil {
 				return err
 			}
 		}

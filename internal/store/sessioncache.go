@@ -104,6 +104,9 @@ func (db *DB) pollEpoch(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
+	if ctx, err = db.stmtCtx(ctx); err != nil {
+		return err
+	}
 	var epoch int64
 	if err := st.QueryRowContext(ctx).Scan(&epoch); err != nil {
 		if errors.Is(err, sql.ErrNoRows) { // never "not found": that would sign everyone out

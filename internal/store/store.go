@@ -165,14 +165,81 @@ type Tx struct {
 // back.
 func (tx *Tx) OnCommit(fn func()) { tx.onCommit = append(tx.onCommit, fn) }
 
+// stmtCtx is the context a statement runs with. On SQLite, which runs in
+// process, a cancellable context costs every statement a goroutine to
+// interrupt it; there each statement runs to its end, and cancellation is
+// checked before the transaction, each statement and the commit instead.
+// (The statements of Senda are bounded: batches, limits, indexes.)
+func (db *DB) stmtCtx(ctx context.Context) (context.Context, error) {
+	if db.Dialect != SQLite {
+		return ctx, nil
+	}
+	if err := ctx.Err(); err != nil {
+		return nil, mapErr(err)
+	}
+	return context.WithoutCancel(ctx), nil
+}
+
+// ExecContext runs a statement of the transaction (see stmtCtx).
+func (tx *Tx) ExecContext(ctx context.Context, q string, args ...any) (sql.Result, error) {
+	ctx, err := tx.db.stmtCtx(ctx)
+	if err != nil {
+		return nil, err
+	}
+	return tx.Tx.ExecContext(ctx, q, args...)
+}
+
+// QueryContext runs a query of the transaction (see stmtCtx).
+func (tx *Tx) QueryContext(ctx context.Context, q string, args ...any) (*sql.Rows, error) {
+	ctx, err := tx.db.stmtCtx(ctx)
+	if err != nil {
+		return nil, err
+	}
+	return tx.Tx.QueryContext(ctx, q, args...)
+}
+
+// QueryRowContext runs a query of one row of the transaction (see
+// stmtCtx); a cancelled context gives a row whose Scan fails.
+func (tx *Tx) QueryRowContext(ctx context.Context, q string, args ...any) *sql.Row {
+	if c, err := tx.db.stmtCtx(ctx); err == nil {
+		ctx = c
+	}
+	return tx.Tx.QueryRowContext(ctx, q, args...)
+}
+
+// PrepareContext prepares a statement of the transaction (see stmtCtx).
+func (tx *Tx) PrepareContext(ctx context.Context, q string) (*sql.Stmt, error) {
+	ctx, err := tx.db.stmtCtx(ctx)
+	if err != nil {
+		return nil, err
+	}
+	return tx.Tx.PrepareContext(ctx, q)
+}
+
+// StmtContext binds a prepared statement to the transaction (see stmtCtx).
+func (tx *Tx) StmtContext(ctx context.Context, st *sql.Stmt) *sql.Stmt {
+	if c, err := tx.db.stmtCtx(ctx); err == nil {
+		ctx = c
+	}
+	return tx.Tx.StmtContext(ctx, st)
+}
+
 // Update runs fn in a read-write transaction and commits when it returns nil.
 func (db *DB) Update(ctx context.Context, fn func(*Tx) error) error {
-	tx, err := db.w.BeginTx(ctx, nil)
+	sctx, err := db.stmtCtx(ctx)
+	if err != nil {
+		return err
+	}
+	tx, err := db.w.BeginTx(sctx, nil)
 	if err != nil {
 		return mapErr(err)
 	}
 	t := &Tx{Tx: tx, db: db, Now: db.Now()}
 	if err := fn(t); err != nil {
+		tx.Rollback()
+		return mapErr(err)
+	}
+	if err := ctx.Err(); err != nil {
 		tx.Rollback()
 		return mapErr(err)
 	}
@@ -187,7 +254,11 @@ func (db *DB) Update(ctx context.Context, fn func(*Tx) error) error {
 
 // View runs fn in a read-only transaction.
 func (db *DB) View(ctx context.Context, fn func(*Tx) error) error {
-	tx, err := db.r.BeginTx(ctx, &sql.TxOptions{ReadOnly: db.Dialect == Postgres})
+	sctx, err := db.stmtCtx(ctx)
+	if err != nil {
+		return err
+	}
+	tx, err := db.r.BeginTx(sctx, &sql.TxOptions{ReadOnly: db.Dialect == Postgres})
 	if err != nil {
 		return mapErr(err)
 	}

@@ -228,3 +228,45 @@ func TestNewerSchemaRefused(t *testing.T) {
 		}
 	})
 }
+
+// A cancelled context stops a transaction before its next statement or
+// its commit, and nothing of it is stored, on both engines.
+func TestCancelledContextStoresNothing(t *testing.T) {
+	ForEachEngine(t, func(t *testing.T, db *store.DB) {
+		ctx := context.Background()
+		msg := func() store.Message {
+			return store.Message{ID: store.NewID(), Channel: "sms", Recipient: []byte{1}, Language: "es", Template: "t", Params: []byte{2}}
+		}
+		unavailable := func(what string, err error) {
+			t.Helper()
+			var se *senda.Error
+			if !errors.As(err, &se) || se.Code != senda.CodeUnavailable {
+				t.Fatalf("%s: got %v, want unavailable", what, err)
+			}
+		}
+		gone, cancel := context.WithCancel(ctx)
+		cancel()
+		unavailable("update with a cancelled context", db.Update(gone, func(tx *store.Tx) error { return tx.QueueMessage(gone, msg()) }))
+		unavailable("view with a cancelled context", db.View(gone, func(tx *store.Tx) error { return nil }))
+
+		// Cancelled between two statements, and after the last one.
+		for _, after := range []int{1, 2} {
+			live, cancel := context.WithCancel(ctx)
+			err := db.Update(live, func(tx *store.Tx) error {
+				for i := range 2 {
+					if err := tx.QueueMessage(live, msg()); err != nil {
+						return err
+					}
+					if i+1 == after {
+						cancel()
+					}
+				}
+				return nil
+			})
+			unavailable("update cancelled midway", err)
+		}
+		if list, _ := db.ListMessages(ctx, 10); len(list) != 0 {
+			t.Fatalf("cancelled transactions stored %d messages, want 0", len(list))
+		}
+	})
+}
