@@ -215,9 +215,16 @@ func (tx *Tx) PutIdempotency(ctx context.Context, i Idempotency) error {
 }
 
 // DeleteHousehold removes a household with its history, indexes,
-// idempotency keys and duplicate pairs.
+// idempotency keys, duplicate pairs and stored eligibility results (those
+// last under the results lock: see InsertEligibilityResults).
 func (tx *Tx) DeleteHousehold(ctx context.Context, id string) error {
+	if tx.Dialect() == Postgres {
+		if _, err := tx.ExecContext(ctx, `SELECT pg_advisory_xact_lock($1)`, resultsLock); err != nil {
+			return err
+		}
+	}
 	for _, q := range []string{
+		`DELETE FROM eligibility_results WHERE household_id = $1`,
 		`DELETE FROM duplicate_pairs WHERE a_household = $1 OR b_household = $1`,
 		`DELETE FROM idempotency_keys WHERE household_id = $1`,
 		`DELETE FROM household_index WHERE household_id = $1`,

@@ -161,6 +161,25 @@ func (tx *Tx) StaleScreeningProfiles(ctx context.Context, format, after string, 
 	return out, nil
 }
 
+// execEach prepares q once and runs it for args(0) to args(n-1).
+func (tx *Tx) execEach(ctx context.Context, q string, n int, args func(i int) []any) error {
+	st, err := tx.PrepareContext(ctx, q)
+	if err != nil {
+		return err
+	}
+	defer st.Close()
+	for i := range n {
+		sctx, err := tx.db.stmtCtx(ctx)
+		if err != nil {
+			return err
+		}
+		if _, err := st.ExecContext(sctx, args(i)...); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
 // maxRowsPerInsert bounds a multi-row INSERT (PostgreSQL limits the
 // number of parameters of one statement).
 const maxRowsPerInsert = 500
@@ -187,21 +206,7 @@ func (tx *Tx) insertRows(ctx context.Context, head, tail string, cols, n int, ar
 		return b.String()
 	}
 	if tx.Dialect() == SQLite {
-		st, err := tx.PrepareContext(ctx, head+group(0)+tail)
-		if err != nil {
-			return err
-		}
-		defer st.Close()
-		for i := range n {
-			sctx, err := tx.db.stmtCtx(ctx)
-			if err != nil {
-				return err
-			}
-			if _, err := st.ExecContext(sctx, args(i)...); err != nil {
-				return err
-			}
-		}
-		return nil
+		return tx.execEach(ctx, head+group(0)+tail, n, args)
 	}
 	for start := 0; start < n; start += maxRowsPerInsert {
 		end := min(n, start+maxRowsPerInsert)
@@ -337,8 +342,14 @@ type EligibilityResultRow struct {
 	Data             []byte
 }
 
-// InsertEligibilityResults stores results. Results are never replaced: a
-// household screened twice in one run is a conflict.
+// resultsLock is the PostgreSQL advisory lock that keeps stored results
+// and household erasure apart: writers of results hold it shared, erasure
+// exclusively (results carry no foreign key, see migration 00010).
+const resultsLock = 0x5e7da_0001
+
+// InsertEligibilityResults stores results, leaving out those of households
+// that no longer exist (erased since they were read). Results are never
+// replaced: a household screened twice in one run is a conflict.
 //
 // On PostgreSQL the rows go as four arrays in one statement per
 // maxArrayRows rows: a statement the server parses in no time whatever
@@ -346,6 +357,9 @@ type EligibilityResultRow struct {
 // value to parse and plan.
 func (tx *Tx) InsertEligibilityResults(ctx context.Context, rows []EligibilityResultRow) error {
 	if tx.Dialect() == Postgres {
+		if _, err := tx.ExecContext(ctx, `SELECT pg_advisory_xact_lock_shared($1)`, resultsLock); err != nil {
+			return err
+		}
 		for start := 0; start < len(rows); start += maxArrayRows {
 			batch := rows[start:min(len(rows), start+maxArrayRows)]
 			ids, runs := make([]string, len(batch)), make([]string, len(batch))
@@ -354,17 +368,19 @@ func (tx *Tx) InsertEligibilityResults(ctx context.Context, rows []EligibilityRe
 				ids[i], runs[i], versions[i], data[i] = r.HouseholdID, r.RunID, int32(r.HouseholdVersion), r.Data
 			}
 			if _, err := tx.ExecContext(ctx, `INSERT INTO eligibility_results (household_id, run_id, household_version, data)
-				SELECT * FROM unnest($1::text[], $2::text[], $3::integer[], $4::bytea[])`, ids, runs, versions, data); err != nil {
+				SELECT u.* FROM unnest($1::text[], $2::text[], $3::integer[], $4::bytea[]) u (household_id, run_id, household_version, data)
+				WHERE EXISTS (SELECT 1 FROM households h WHERE h.id = u.household_id)`, ids, runs, versions, data); err != nil {
 				return err
 			}
 		}
 		return nil
 	}
-	return tx.insertRows(ctx, `INSERT INTO eligibility_results (household_id, run_id, household_version, data) VALUES `, ``,
-		4, len(rows), func(i int) []any {
-			r := rows[i]
-			return []any{r.HouseholdID, r.RunID, r.HouseholdVersion, r.Data}
-		})
+	// SQLite has one writer: nothing erases between the check and the insert.
+	return tx.execEach(ctx, `INSERT INTO eligibility_results (household_id, run_id, household_version, data)
+		SELECT $1, $2, $3, $4 WHERE EXISTS (SELECT 1 FROM households WHERE id = $1)`, len(rows), func(i int) []any {
+		r := rows[i]
+		return []any{r.HouseholdID, r.RunID, r.HouseholdVersion, r.Data}
+	})
 }
 
 // StoredEligibility is a stored result row with its run.
