@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"runtime"
+	"slices"
 	"sort"
 	"strings"
 	"sync"
@@ -18,8 +19,8 @@ import (
 	"github.com/senda-platform/senda/profile"
 )
 
-// Batch sizes of bulk work.
-const (
+// Batch sizes of bulk work (variables for the tests).
+var (
 	syncBatch  = 500
 	scanBatch  = 1000
 	writeBatch = 8000
@@ -27,42 +28,59 @@ const (
 
 // SyncProfiles derives the compact screening profiles of every household
 // whose stored profiles are missing, older than the household or in an
-// older format, and returns how many households it updated. Bulk runs call
-// it first, so that they read every household as it is now.
+// older format, and returns how many it derived. (Bulk runs do the same as
+// they read, range by range: see scan.)
 func (s *Service) SyncProfiles(ctx context.Context) (int, error) {
 	total := 0
 	after := ""
 	for {
-		var batch []store.HouseholdRow
+		var ids []string
 		err := s.DB.View(ctx, func(tx *store.Tx) (err error) {
-			batch, err = tx.StaleScreeningProfiles(ctx, ProfileFormat, after, syncBatch)
+			ids, err = tx.StaleScreeningProfileIDs(ctx, ProfileFormat, after, "", syncBatch)
 			return err
 		})
-		if err != nil {
+		if err != nil || len(ids) == 0 {
 			return total, err
 		}
-		if len(batch) == 0 {
-			return total, nil
+		n, err := s.syncIDs(ctx, ids)
+		total += n
+		if err != nil || len(ids) < syncBatch {
+			return total, err
 		}
-		rows := make([]store.ScreeningProfileRow, 0, len(batch))
-		for _, r := range batch {
+		after = ids[len(ids)-1]
+	}
+}
+
+// syncIDs derives the compact screening profiles of the households ids
+// again (leaving out any erased meanwhile) and returns how many it wrote.
+func (s *Service) syncIDs(ctx context.Context, ids []string) (int, error) {
+	rows := make([]store.ScreeningProfileRow, 0, len(ids))
+	err := s.DB.View(ctx, func(tx *store.Tx) error {
+		for _, id := range ids {
+			r, err := tx.Household(ctx, id)
+			if store.IsNotFound(err) {
+				continue
+			}
+			if err != nil {
+				return err
+			}
 			h, err := s.openHousehold(r)
 			if err != nil {
-				return total, err
+				return err
 			}
 			ps := h.Profiles()
 			rows = append(rows, store.ScreeningProfileRow{HouseholdID: r.ID, HouseholdVersion: r.Version, Status: r.Status, Place: r.Place,
 				Members: len(ps), Format: ProfileFormat, Data: s.Keys.Seal(EncodeProfiles(nil, ps), store.ScreeningProfilePlace(r.ID))})
 		}
-		if err := s.DB.Update(ctx, func(tx *store.Tx) error { return tx.PutScreeningProfiles(ctx, rows) }); err != nil {
-			return total, err
-		}
-		total += len(rows)
-		after = batch[len(batch)-1].ID
-		if len(batch) < syncBatch {
-			return total, nil
-		}
+		return nil
+	})
+	if err != nil || len(rows) == 0 {
+		return 0, err
 	}
+	if err := s.DB.Update(ctx, func(tx *store.Tx) error { return tx.PutScreeningProfiles(ctx, rows) }); err != nil {
+		return 0, err
+	}
+	return len(rows), nil
 }
 
 // openHousehold unseals a stored household document.
@@ -81,8 +99,15 @@ func (s *Service) openHousehold(r store.HouseholdRow) (*household.Household, err
 
 // scan reads the stored screening profiles of every submitted household
 // in batches, one reader ahead of workers goroutines, and calls
-// fn(worker, batch) for each batch. The first error stops the scan.
-func (s *Service) scan(ctx context.Context, workers int, fn func(worker int, rows []store.ScreeningProfileRow) error) error {
+// fn(worker, batch) for each batch. The first error stops the scan. It
+// returns how many households' profiles it derived again first.
+//
+// Profiles are brought up to date as they are read: with each batch, in
+// the same snapshot, the reader asks which households of the batch's range
+// of ids have profiles that are missing or stale (see SyncProfiles),
+// derives those again and reads the range anew. The check thus runs
+// alongside the screening instead of before it.
+func (s *Service) scan(ctx context.Context, workers int, fn func(worker int, rows []store.ScreeningProfileRow) error) (synced int, err error) {
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
 	var (
@@ -96,28 +121,52 @@ func (s *Service) scan(ctx context.Context, workers int, fn func(worker int, row
 	go func() {
 		defer close(batches)
 		after := ""
+		// The households derived again at this position: a household
+		// changed again as soon as derived is screened as it was read
+		// rather than derived forever.
+		var derived map[string]bool
 		for {
 			var rows []store.ScreeningProfileRow
+			var next string
+			var stale []string
 			err := s.DB.View(ctx, func(tx *store.Tx) (err error) {
-				rows, err = tx.ScreeningProfiles(ctx, after, scanBatch, false)
+				if rows, next, err = tx.ScreeningProfiles(ctx, after, scanBatch, false); err != nil {
+					return err
+				}
+				stale, err = tx.StaleScreeningProfileIDs(ctx, ProfileFormat, after, next, syncBatch)
 				return err
 			})
 			if err != nil {
 				fail(err)
 				return
 			}
-			if len(rows) == 0 {
+			stale = slices.DeleteFunc(stale, func(id string) bool { return derived[id] })
+			if len(stale) > 0 {
+				n, err := s.syncIDs(ctx, stale)
+				if err != nil {
+					fail(err)
+					return
+				}
+				synced += n
+				if derived == nil {
+					derived = map[string]bool{}
+				}
+				for _, id := range stale {
+					derived[id] = true
+				}
+				continue
+			}
+			if len(rows) > 0 {
+				select {
+				case batches <- rows:
+				case <-ctx.Done():
+					return
+				}
+			}
+			if next == "" {
 				return
 			}
-			select {
-			case batches <- rows:
-			case <-ctx.Done():
-				return
-			}
-			if len(rows) < scanBatch {
-				return
-			}
-			after = rows[len(rows)-1].HouseholdID
+			after, derived = next, nil
 		}
 	}()
 	var wg sync.WaitGroup
@@ -139,7 +188,7 @@ func (s *Service) scan(ctx context.Context, workers int, fn func(worker int, row
 	if firstErr == nil && ctx.Err() != nil {
 		firstErr = &senda.Error{Code: senda.CodeUnavailable, Key: "error.unavailable", Err: ctx.Err()}
 	}
-	return firstErr
+	return synced, firstErr
 }
 
 // ProgramCount counts one programme's outcomes in a run.
@@ -179,10 +228,6 @@ func (s *Service) RunAll(ctx context.Context, c households.Caller, asOf time.Tim
 		return nil, forbidden()
 	}
 	start := time.Now()
-	synced, err := s.SyncProfiles(ctx)
-	if err != nil {
-		return nil, err
-	}
 	if asOf.IsZero() {
 		asOf = s.Today()
 	}
@@ -194,11 +239,11 @@ func (s *Service) RunAll(ctx context.Context, c households.Caller, asOf time.Tim
 	if err != nil {
 		return nil, err
 	}
-	run.Synced, run.Elapsed = synced, time.Since(start)
+	run.Elapsed = time.Since(start)
 	return run, nil
 }
 
-// runAll is RunAll once the screening profiles are current.
+// runAll is RunAll with the version in effect.
 func (s *Service) runAll(ctx context.Context, c households.Caller, pack *policy.Pack, asOf time.Time) (*Run, error) {
 	pi := infoOf(pack)
 	run := store.EligibilityRun{ID: store.NewID(), Kind: "all", PolicyVersion: pack.Version(), AsOf: string(profile.DateOf(asOf)), StartedBy: c.Actor()}
@@ -251,7 +296,7 @@ func (s *Service) runAll(ctx context.Context, c households.Caller, pack *policy.
 		}
 		flush()
 	}()
-	scanErr := s.scan(ctx, workers, func(wi int, rows []store.ScreeningProfileRow) error {
+	synced, scanErr := s.scan(ctx, workers, func(wi int, rows []store.ScreeningProfileRow) error {
 		w := ws[wi]
 		out := make([]store.EligibilityResultRow, 0, len(rows))
 		n := 0
@@ -307,7 +352,7 @@ func (s *Service) runAll(ctx context.Context, c households.Caller, pack *policy.
 	if err := s.DB.Update(ctx, func(tx *store.Tx) error { return tx.FinishEligibilityRun(ctx, run.ID, households, profiles) }); err != nil {
 		return nil, err
 	}
-	out := &Run{ID: run.ID, PolicyVersion: pack.Version(), AsOf: profile.Date(run.AsOf), Households: households, Profiles: profiles}
+	out := &Run{ID: run.ID, PolicyVersion: pack.Version(), AsOf: profile.Date(run.AsOf), Households: households, Profiles: profiles, Synced: synced}
 	for i, id := range pi.progIDs {
 		pc := ProgramCount{Program: id}
 		for _, w := range ws {
@@ -394,16 +439,13 @@ func (s *Service) Diff(ctx context.Context, c households.Caller, from, to *polic
 }
 
 func (s *Service) whatIf(ctx context.Context, c households.Caller, from, to *policy.Pack, asOf time.Time, names bool) (*WhatIf, error) {
-	if _, err := s.SyncProfiles(ctx); err != nil {
-		return nil, err
-	}
 	out := &WhatIf{}
 	var scanErr error
 	rep := policy.Diff(from, to, asOf, func(yield func(id string, p profile.Person, h profile.Household, attrs map[string]string) bool) {
 		dec := newDecoder()
 		attrs := map[string]string{}
 		stop := false
-		scanErr = s.scan(ctx, 1, func(_ int, rows []store.ScreeningProfileRow) error {
+		_, scanErr = s.scan(ctx, 1, func(_ int, rows []store.ScreeningProfileRow) error {
 			if stop {
 				return nil
 			}

@@ -2,6 +2,9 @@ package eligibility
 
 import (
 	"context"
+	"fmt"
+	"slices"
+	"strings"
 	"testing"
 	"time"
 
@@ -200,3 +203,58 @@ func TestRunAll(t *testing.T) {
 }
 
 var timeZero time.Time
+
+// A run brings stale profiles up to date as it reads them, range by
+// range: households changed since their profiles were derived, and those
+// whose profiles are missing, are screened as they are now, wherever they
+// fall among the batches.
+func TestRunAllDerivesStaleProfilesAsItReads(t *testing.T) {
+	storetest.ForEachEngine(t, func(t *testing.T, db *store.DB) {
+		ctx := context.Background()
+		s := newService(t, db, "2026-11-23")
+		var hs []*household.Household
+		for i := range 7 {
+			hs = append(hs, register(t, s, adminAll, worker("MX", "MX", "h2a", fmt.Sprintf("W%d", i), "")))
+		}
+		if run, err := s.RunAll(ctx, managerAll, timeZero); err != nil || run.Synced != 7 || run.Households != 7 {
+			t.Fatalf("first run: %+v %v", run, err)
+		}
+		defer func(scan, sync int) { scanBatch, syncBatch = scan, sync }(scanBatch, syncBatch)
+		scanBatch, syncBatch = 2, 1
+		sorted := slices.Clone(hs)
+		slices.SortFunc(sorted, func(a, b *household.Household) int { return strings.Compare(a.ID, b.ID) })
+		for _, i := range []int{1, 4, 6} { // the second of a batch, the first of one, the last household
+			sorted[i].Members[0].Screening.Nationality = profile.Ptr("GT")
+			if _, err := s.Households.Save(ctx, adminAll, sorted[i], ""); err != nil {
+				t.Fatal(err)
+			}
+		}
+		if err := db.Update(ctx, func(tx *store.Tx) error {
+			_, err := tx.ExecContext(ctx, `DELETE FROM screening_profiles WHERE household_id = $1`, sorted[2].ID)
+			return err
+		}); err != nil {
+			t.Fatal(err)
+		}
+		run, err := s.RunAll(ctx, managerAll, timeZero)
+		if err != nil || run.Synced != 4 || run.Households != 7 || run.Profiles != 7 {
+			t.Fatalf("second run: %+v %v, want 4 derived again of 7", run, err)
+		}
+		for i, h := range sorted {
+			var rows []store.StoredEligibility
+			var cur store.HouseholdRow
+			db.View(ctx, func(tx *store.Tx) (err error) {
+				if cur, err = tx.Household(ctx, h.ID); err != nil {
+					return err
+				}
+				rows, err = tx.EligibilityResults(ctx, h.ID, 1)
+				return err
+			})
+			if len(rows) != 1 || rows[0].RunID != run.ID || rows[0].HouseholdVersion != cur.Version {
+				t.Errorf("household %d: latest results %+v, want of run %s at version %d", i, rows, run.ID, cur.Version)
+			}
+		}
+		if n, err := s.SyncProfiles(ctx); err != nil || n != 0 {
+			t.Fatalf("profiles left stale after the run: %d %v", n, err)
+		}
+	})
+}

@@ -121,44 +121,33 @@ type ScreeningProfileRow struct {
 	UpdatedAt time.Time
 }
 
-// StaleScreeningProfiles returns, in id order after after, up to limit
-// households whose screening profiles are missing, were derived from an
-// older version of the household or are in another format.
-func (tx *Tx) StaleScreeningProfiles(ctx context.Context, format, after string, limit int) ([]HouseholdRow, error) {
-	// First the stale ids, from the narrow sync indexes alone; then the
-	// documents of those few.
+// StaleScreeningProfileIDs returns, in id order, up to limit households
+// with ids after after and up to upto (with no upper bound when upto is
+// empty) whose screening profiles are missing, were derived from an older
+// version of the household or are in another format. It reads the narrow
+// sync indexes alone (migration 00009).
+func (tx *Tx) StaleScreeningProfileIDs(ctx context.Context, format, after, upto string, limit int) ([]string, error) {
+	bound := ""
+	args := []any{after, limit, format}
+	if upto != "" {
+		bound = " AND h.id <= $4"
+		args = append(args, upto)
+	}
 	rows, err := tx.QueryContext(ctx, `SELECT h.id FROM households h LEFT JOIN screening_profiles s ON s.household_id = h.id
-		WHERE (s.household_id IS NULL OR s.household_version <> h.version OR s.format <> $3) AND h.id > $1 ORDER BY h.id LIMIT $2`, after, limit, format)
+		WHERE (s.household_id IS NULL OR s.household_version <> h.version OR s.format <> $3) AND h.id > $1`+bound+` ORDER BY h.id LIMIT $2`, args...)
 	if err != nil {
 		return nil, err
 	}
+	defer rows.Close()
 	var ids []string
 	for rows.Next() {
 		var id string
 		if err := rows.Scan(&id); err != nil {
-			rows.Close()
 			return nil, err
 		}
 		ids = append(ids, id)
 	}
-	rows.Close()
-	if err := rows.Err(); err != nil || len(ids) == 0 {
-		return nil, err
-	}
-	stmt, err := tx.PrepareContext(ctx, `SELECT `+householdCols+` FROM households WHERE id = $1`)
-	if err != nil {
-		return nil, err
-	}
-	defer stmt.Close()
-	out := make([]HouseholdRow, 0, len(ids))
-	for _, id := range ids {
-		h, err := scanHousehold(stmt.QueryRowContext(ctx, id))
-		if err != nil {
-			return nil, err
-		}
-		out = append(out, h)
-	}
-	return out, nil
+	return ids, rows.Err()
 }
 
 // execEach prepares q once and runs it for args(0) to args(n-1).
@@ -243,7 +232,8 @@ func (tx *Tx) PutScreeningProfiles(ctx context.Context, rows []ScreeningProfileR
 
 // ScreeningProfiles returns, in household id order after after, up to
 // limit stored screening profiles of submitted households (of every
-// household when drafts is true).
+// household when drafts is true), and the id the next page starts after:
+// the last one examined, or "" when none follow.
 //
 // The query reads the primary key's order and leaves out drafts as it
 // goes, rather than asking the database to: a range of the key with a
@@ -251,21 +241,25 @@ func (tx *Tx) PutScreeningProfiles(ctx context.Context, rows []ScreeningProfileR
 // statistics say, where a filter on the status can make PostgreSQL sort
 // the whole table for every batch when its statistics are stale (after a
 // bulk import, before autovacuum has analysed the table).
-func (tx *Tx) ScreeningProfiles(ctx context.Context, after string, limit int, drafts bool) ([]ScreeningProfileRow, error) {
-	var out []ScreeningProfileRow
-	for len(out) < limit {
+func (tx *Tx) ScreeningProfiles(ctx context.Context, after string, limit int, drafts bool) (out []ScreeningProfileRow, next string, err error) {
+	for {
 		n, last, err := tx.screeningProfiles(ctx, after, limit, func(r ScreeningProfileRow) bool {
 			if drafts || r.Status == "submitted" {
 				out = append(out, r)
 			}
 			return len(out) < limit
 		})
-		if err != nil || n < limit {
-			return out, err
+		if err != nil {
+			return out, "", err
+		}
+		if n < limit {
+			return out, "", nil
+		}
+		if len(out) == limit {
+			return out, last, nil
 		}
 		after = last
 	}
-	return out, nil
 }
 
 // screeningProfiles reads up to limit rows in household id order after
