@@ -253,6 +253,7 @@ type compiled struct {
 	prg   cel.Program
 	fast  efn      // the compact evaluator's plan; nil when cel-go evaluates
 	slots int      // local variables fast needs
+	used  uint64   // the fields fast reads (their bits)
 	reads []string // profile paths the expression reads, sorted
 	cost  uint64
 }
@@ -330,8 +331,8 @@ func (e *env) compile(src string) (*compiled, *exprError) {
 		return nil, &exprError{KeyExprType, err.Error()}
 	}
 	c := &compiled{prg: prg, cost: est.Max}
-	if fast, slots, err := compileFast(e.s, native.Expr(), native.GetType); err == nil {
-		c.fast, c.slots = fast, slots
+	if fast, slots, used, err := compileFast(e.s, native.Expr(), native.GetType); err == nil {
+		c.fast, c.slots, c.used = fast, slots, used
 	}
 	for p := range v.reads {
 		c.reads = append(c.reads, p)

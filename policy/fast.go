@@ -106,15 +106,19 @@ func (a *arena) obj(st *structType) *obj {
 	return o
 }
 
-// fill sets o's values from the Go struct at base, which has o's type.
-// Answers that are not valid count as not answered, as in builder.
-func (a *arena) fill(o *obj, base unsafe.Pointer) {
+// fill sets o's values from the Go struct at base, which has o's type:
+// those of the fields in mask (the fields a pack's compiled criteria
+// read; the others are left as they were and never read). Answers that
+// are not valid count as not answered, as in builder.
+func (a *arena) fill(o *obj, base unsafe.Pointer, mask uint64) {
 	for i, f := range o.st.fields {
-		o.vals[i] = a.value(f, unsafe.Add(base, f.off))
+		if f.bit&mask != 0 {
+			o.vals[i] = a.value(f, unsafe.Add(base, f.off), mask)
+		}
 	}
 }
 
-func (a *arena) value(f *field, p unsafe.Pointer) val {
+func (a *arena) value(f *field, p unsafe.Pointer, mask uint64) val {
 	if f.goPtr {
 		p = *(*unsafe.Pointer)(p)
 		if p == nil {
@@ -176,7 +180,7 @@ func (a *arena) value(f *field, p unsafe.Pointer) val {
 		data := unsafe.Pointer(unsafe.SliceData(*hdr))
 		for i := range n {
 			o := a.obj(f.elem)
-			a.fill(o, unsafe.Add(data, uintptr(i)*f.elemSize))
+			a.fill(o, unsafe.Add(data, uintptr(i)*f.elemSize), mask)
 			out[i] = val{k: vObj, o: o}
 		}
 	}
@@ -209,6 +213,7 @@ type fcompiler struct {
 	types  func(id int64) *types.Type
 	scopes []fscope
 	slots  int
+	used   uint64 // the fields the expression reads (their bits)
 }
 
 type fscope struct {
@@ -216,15 +221,16 @@ type fscope struct {
 	slot int
 }
 
-// compileFast compiles a checked expression; it fails with errUnsupported
-// for anything outside the subset.
-func compileFast(s *schema, e ast.Expr, typeOf func(id int64) *types.Type) (efn, int, error) {
+// compileFast compiles a checked expression and returns it with the local
+// variables it needs and the fields it reads (a mask of their bits); it
+// fails with errUnsupported for anything outside the subset.
+func compileFast(s *schema, e ast.Expr, typeOf func(id int64) *types.Type) (efn, int, uint64, error) {
 	c := &fcompiler{s: s, types: typeOf}
 	fn, err := c.node(e)
 	if err != nil {
-		return nil, 0, err
+		return nil, 0, 0, err
 	}
-	return fn, c.slots, nil
+	return fn, c.slots, c.used, nil
 }
 
 func (c *fcompiler) lookup(name string) (int, bool) {
@@ -378,6 +384,7 @@ func (c *fcompiler) sel(e ast.Expr) (efn, error) {
 		return nil, errUnsupported
 	}
 	idx := indexOf(st, f)
+	c.used |= f.bit
 	if o := s.Operand(); o.Kind() == ast.IdentKind {
 		name := o.AsIdent()
 		if slot, ok := c.lookup(name); ok {
@@ -720,6 +727,7 @@ func (c *fcompiler) call(e ast.Expr) (efn, error) {
 			}), nil
 		case "principal":
 			f := principalFast(c.s)
+			c.used |= c.s.household.byName["members"].bit | c.s.member.byName["relationship"].bit
 			if e := args[0]; e.Kind() == ast.IdentKind && e.AsIdent() == varHousehold {
 				if _, local := c.lookup(varHousehold); !local {
 					// The principal of the screened household, found once

@@ -36,6 +36,7 @@ type Pack struct {
 	byID          map[string]*program
 	env           *env
 	maxSlots      int       // local variables of the most demanding criterion
+	fastFields    uint64    // the fields the compact evaluator reads (their bits)
 	numCriteria   int       // criteria of every programme; each has its index
 	pool          sync.Pool // of *screener
 }
@@ -744,6 +745,7 @@ func (l *loader) buildCriterion(p *Pack, yc *yCriterion, path string, texts *yTe
 	}
 	c.c = comp
 	p.maxSlots = max(p.maxSlots, comp.slots)
+	p.fastFields |= comp.used
 	c.info = Criterion{ID: yc.ID, Expr: yc.Expr.Src, EffectiveFrom: yc.EffectiveFrom.Date, EffectiveTo: yc.EffectiveTo.Date,
 		Pass: yc.Pass, Fail: yc.Fail, Hint: yc.Hint, Note: yc.Note, Reads: comp.reads, Cost: comp.cost}
 	for _, lang := range profile.Languages {

@@ -234,8 +234,8 @@ func (s *screener) load(person *profile.Person, h *profile.Household, day int) {
 		h = &emptyHousehold
 	}
 	s.arena.reset()
-	s.arena.fill(&s.person, unsafe.Pointer(person))
-	s.arena.fill(&s.household, unsafe.Pointer(h))
+	s.arena.fill(&s.person, unsafe.Pointer(person), s.pack.fastFields)
+	s.arena.fill(&s.household, unsafe.Pointer(h), s.pack.fastFields)
 	s.day = day
 	s.fs.asOf = val{k: vTime, i: int64(day) * secondsPerDay}
 	s.fs.principal, s.fs.principalKnown = val{}, false
