@@ -107,7 +107,12 @@ func (s *Service) openHousehold(r store.HouseholdRow) (*household.Household, err
 // of ids have profiles that are missing or stale (see SyncProfiles),
 // derives those again and reads the range anew. The check thus runs
 // alongside the screening instead of before it.
-func (s *Service) scan(ctx context.Context, workers int, fn func(worker int, rows []store.ScreeningProfileRow) error) (synced int, err error) {
+//
+// The reader opens the sealed profiles: each row's Data is the plaintext,
+// in a buffer of its batch. With reuse, a batch's rows and buffer are used
+// again once fn returns, so fn must keep nothing of them (strings decoded
+// from Data included); without, they are fn's to keep.
+func (s *Service) scan(ctx context.Context, workers int, reuse bool, fn func(worker int, rows []store.ScreeningProfileRow) error) (synced int, err error) {
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
 	var (
@@ -117,7 +122,8 @@ func (s *Service) scan(ctx context.Context, workers int, fn func(worker int, row
 	fail := func(err error) {
 		once.Do(func() { firstErr = err; cancel() })
 	}
-	batches := make(chan []store.ScreeningProfileRow, workers+1)
+	batches := make(chan *profileBatch, workers+1)
+	free := make(chan *profileBatch, workers+2)
 	go func() {
 		defer close(batches)
 		after := ""
@@ -125,12 +131,28 @@ func (s *Service) scan(ctx context.Context, workers int, fn func(worker int, row
 		// changed again as soon as derived is screened as it was read
 		// rather than derived forever.
 		var derived map[string]bool
+		var place []byte
 		for {
-			var rows []store.ScreeningProfileRow
+			var b *profileBatch
+			select {
+			case b = <-free:
+				b.rows, b.buf, b.ends = b.rows[:0], b.buf[:0], b.ends[:0]
+			default:
+				b = &profileBatch{}
+			}
 			var next string
 			var stale []string
 			err := s.DB.View(ctx, func(tx *store.Tx) (err error) {
-				if rows, next, err = tx.ScreeningProfiles(ctx, after, scanBatch, false); err != nil {
+				next, err = tx.EachScreeningProfile(ctx, after, scanBatch, false, func(r store.ScreeningProfileRow) (err error) {
+					place = store.AppendScreeningProfilePlace(place[:0], r.HouseholdID)
+					if b.buf, err = s.Keys.OpenAppend(b.buf, r.Data, place); err != nil {
+						return senda.Wrap(err, "eligibility.profiles_sealed")
+					}
+					r.Data = nil
+					b.rows, b.ends = append(b.rows, r), append(b.ends, len(b.buf))
+					return nil
+				})
+				if err != nil {
 					return err
 				}
 				stale, err = tx.StaleScreeningProfileIDs(ctx, ProfileFormat, after, next, syncBatch)
@@ -156,9 +178,13 @@ func (s *Service) scan(ctx context.Context, workers int, fn func(worker int, row
 				}
 				continue
 			}
-			if len(rows) > 0 {
+			if len(b.rows) > 0 {
+				start := 0
+				for i, end := range b.ends {
+					b.rows[i].Data, start = b.buf[start:end:end], end
+				}
 				select {
-				case batches <- rows:
+				case batches <- b:
 				case <-ctx.Done():
 					return
 				}
@@ -174,12 +200,18 @@ func (s *Service) scan(ctx context.Context, workers int, fn func(worker int, row
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			for rows := range batches {
+			for b := range batches {
 				if ctx.Err() != nil {
 					continue
 				}
-				if err := fn(w, rows); err != nil {
+				if err := fn(w, b.rows); err != nil {
 					fail(err)
+				}
+				if reuse {
+					select {
+					case free <- b:
+					default:
+					}
 				}
 			}
 		}()
@@ -189,6 +221,22 @@ func (s *Service) scan(ctx context.Context, workers int, fn func(worker int, row
 		firstErr = &senda.Error{Code: senda.CodeUnavailable, Key: "error.unavailable", Err: ctx.Err()}
 	}
 	return synced, firstErr
+}
+
+// profileBatch is a batch of opened screening profiles: each row's Data
+// ends at ends[i] in buf.
+type profileBatch struct {
+	rows []store.ScreeningProfileRow
+	buf  []byte
+	ends []int
+}
+
+// resultBatch is a batch of sealed results: each row's Data ends at
+// ends[i] in buf.
+type resultBatch struct {
+	rows []store.EligibilityResultRow
+	buf  []byte
+	ends []int
 }
 
 // ProgramCount counts one programme's outcomes in a run.
@@ -217,6 +265,7 @@ type runWorker struct {
 	sc     *policy.Screener
 	counts []ProgramCount
 	buf    []byte
+	place  []byte
 	err    error
 }
 
@@ -267,7 +316,9 @@ func (s *Service) runAll(ctx context.Context, c households.Caller, pack *policy.
 	// is what makes writing fast on both engines.
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
-	toWrite := make(chan []store.EligibilityResultRow, workers+1)
+	toWrite := make(chan *resultBatch, workers+1)
+	// Result batches go back to the workers once written.
+	spent := make(chan *resultBatch, 2*writeBatch/scanBatch+workers+2)
 	var (
 		writeErr             error
 		households, profiles int
@@ -277,35 +328,45 @@ func (s *Service) runAll(ctx context.Context, c households.Caller, pack *policy.
 	go func() {
 		defer close(written)
 		var pending []store.EligibilityResultRow
+		var held []*resultBatch
 		flush := func() {
-			if len(pending) == 0 || writeErr != nil {
-				return
+			if len(pending) > 0 && writeErr == nil {
+				rows := pending
+				writeErr = s.DB.Update(ctx, func(tx *store.Tx) error { return tx.InsertEligibilityResults(ctx, rows) })
+				if writeErr != nil {
+					cancel()
+				}
 			}
-			rows := pending
-			writeErr = s.DB.Update(ctx, func(tx *store.Tx) error { return tx.InsertEligibilityResults(ctx, rows) })
-			if writeErr != nil {
-				cancel()
-			}
+			clear(pending) // drop the references into the batches given back
 			pending = pending[:0]
+			for _, b := range held {
+				select {
+				case spent <- b:
+				default:
+				}
+			}
+			held = held[:0]
 		}
-		for rows := range toWrite {
-			pending = append(pending, rows...)
+		for b := range toWrite {
+			pending, held = append(pending, b.rows...), append(held, b)
 			if len(pending) >= writeBatch {
 				flush()
 			}
 		}
 		flush()
 	}()
-	synced, scanErr := s.scan(ctx, workers, func(wi int, rows []store.ScreeningProfileRow) error {
+	synced, scanErr := s.scan(ctx, workers, true, func(wi int, rows []store.ScreeningProfileRow) error {
 		w := ws[wi]
-		out := make([]store.EligibilityResultRow, 0, len(rows))
+		var out *resultBatch
+		select {
+		case out = <-spent:
+			out.rows, out.buf, out.ends = out.rows[:0], out.buf[:0], out.ends[:0]
+		default:
+			out = &resultBatch{}
+		}
 		n := 0
 		for _, r := range rows {
-			pt, err := s.Keys.Open(r.Data, store.ScreeningProfilePlace(r.HouseholdID))
-			if err != nil {
-				return senda.Wrap(err, "eligibility.profiles_sealed")
-			}
-			ps, err := w.dec.decodeProfiles(pt)
+			ps, err := w.dec.decodeProfiles(r.Data)
 			if err != nil {
 				return senda.Wrap(err, "eligibility.profiles_sealed")
 			}
@@ -326,8 +387,14 @@ func (s *Service) runAll(ctx context.Context, c households.Caller, pack *policy.
 				}
 			}
 			n += len(ps)
-			out = append(out, store.EligibilityResultRow{HouseholdID: r.HouseholdID, RunID: run.ID, HouseholdVersion: r.HouseholdVersion,
-				Data: s.Keys.Seal(w.buf, store.EligibilityResultPlace(r.HouseholdID, run.ID))})
+			w.place = store.AppendEligibilityResultPlace(w.place[:0], r.HouseholdID, run.ID)
+			out.buf = s.Keys.SealAppend(out.buf, w.buf, w.place)
+			out.rows = append(out.rows, store.EligibilityResultRow{HouseholdID: r.HouseholdID, RunID: run.ID, HouseholdVersion: r.HouseholdVersion})
+			out.ends = append(out.ends, len(out.buf))
+		}
+		start := 0
+		for i, end := range out.ends {
+			out.rows[i].Data, start = out.buf[start:end:end], end
 		}
 		w.dec.reset()
 		countMu.Lock()
@@ -445,16 +512,13 @@ func (s *Service) whatIf(ctx context.Context, c households.Caller, from, to *pol
 		dec := newDecoder()
 		attrs := map[string]string{}
 		stop := false
-		_, scanErr = s.scan(ctx, 1, func(_ int, rows []store.ScreeningProfileRow) error {
+		// Without reuse: the report keeps strings of the profiles.
+		_, scanErr = s.scan(ctx, 1, false, func(_ int, rows []store.ScreeningProfileRow) error {
 			if stop {
 				return nil
 			}
 			for _, r := range rows {
-				pt, err := s.Keys.Open(r.Data, store.ScreeningProfilePlace(r.HouseholdID))
-				if err != nil {
-					return senda.Wrap(err, "eligibility.profiles_sealed")
-				}
-				ps, err := dec.decodeProfiles(pt)
+				ps, err := dec.decodeProfiles(r.Data)
 				if err != nil {
 					return senda.Wrap(err, "eligibility.profiles_sealed")
 				}

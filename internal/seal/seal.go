@@ -18,6 +18,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"slices"
 	"sort"
 	"sync"
 	"time"
@@ -174,18 +175,31 @@ func (k *Keyring) Primary() uint32 {
 
 // Seal encrypts plaintext bound to place (for example "outbox.recipient/ID").
 func (k *Keyring) Seal(plaintext []byte, place string) []byte {
+	return k.SealAppend(make([]byte, 0, Overhead+len(plaintext)), plaintext, []byte(place))
+}
+
+// Overhead is how many bytes sealing adds: version, key id, nonce and tag.
+const Overhead = 5 + 12 + 16
+
+// SealAppend appends the ciphertext of plaintext bound to place to dst and
+// returns the extended slice, for bulk work that seals into one buffer.
+func (k *Keyring) SealAppend(dst, plaintext, place []byte) []byte {
 	k.mu.RLock()
 	id, aead := k.primary, k.keys[k.primary]
 	k.mu.RUnlock()
-	out := make([]byte, 5, 5+aead.NonceSize()+len(plaintext)+aead.Overhead())
-	out[0] = version
-	binary.BigEndian.PutUint32(out[1:5], id)
-	nonce := make([]byte, aead.NonceSize())
+	ns := aead.NonceSize()
+	// Grown here, with append's amortised growth: the cipher grows a
+	// slice too short by reallocating it to the exact length.
+	dst = slices.Grow(dst, 5+ns+len(plaintext)+aead.Overhead())
+	start := len(dst)
+	dst = append(dst, version, 0, 0, 0, 0)
+	binary.BigEndian.PutUint32(dst[start+1:], id)
+	dst = append(dst, make([]byte, ns)...)
+	nonce := dst[start+5 : start+5+ns]
 	if _, err := rand.Read(nonce); err != nil {
 		panic(err)
 	}
-	out = append(out, nonce...)
-	return aead.Seal(out, nonce, plaintext, []byte(place))
+	return aead.Seal(dst, nonce, plaintext, place)
 }
 
 // ErrOpen is returned for a ciphertext that cannot be opened.
@@ -193,8 +207,15 @@ var ErrOpen = errors.New("seal: cannot open ciphertext")
 
 // Open decrypts a value sealed for place.
 func (k *Keyring) Open(ciphertext []byte, place string) ([]byte, error) {
+	return k.OpenAppend(nil, ciphertext, []byte(place))
+}
+
+// OpenAppend appends the plaintext of a value sealed for place to dst and
+// returns the extended slice; on failure it returns dst unchanged with
+// ErrOpen.
+func (k *Keyring) OpenAppend(dst, ciphertext, place []byte) ([]byte, error) {
 	if len(ciphertext) < 5 || ciphertext[0] != version {
-		return nil, ErrOpen
+		return dst, ErrOpen
 	}
 	id := binary.BigEndian.Uint32(ciphertext[1:5])
 	k.mu.RLock()
@@ -208,14 +229,17 @@ func (k *Keyring) Open(ciphertext []byte, place string) ([]byte, error) {
 		k.mu.RUnlock()
 	}
 	if !ok || len(ciphertext) < 5+aead.NonceSize() {
-		return nil, ErrOpen
+		return dst, ErrOpen
 	}
 	ns := aead.NonceSize()
-	pt, err := aead.Open(nil, ciphertext[5:5+ns], ciphertext[5+ns:], []byte(place))
-	if err != nil {
-		return nil, ErrOpen
+	if n := len(ciphertext) - 5 - ns - aead.Overhead(); n > 0 {
+		dst = slices.Grow(dst, n) // see SealAppend
 	}
-	return pt, nil
+	out, err := aead.Open(dst, ciphertext[5:5+ns], ciphertext[5+ns:], place)
+	if err != nil {
+		return dst, ErrOpen
+	}
+	return out, nil
 }
 
 // KeyID returns the id of the key that sealed ciphertext.

@@ -35,6 +35,32 @@ func TestSealOpenRotate(t *testing.T) {
 	}
 }
 
+// The append forms seal and open after what a buffer holds already, and
+// agree with Seal and Open.
+func TestSealOpenAppend(t *testing.T) {
+	k := New()
+	buf := []byte("head")
+	buf = k.SealAppend(buf, []byte("one"), []byte("p/1"))
+	mid := len(buf)
+	buf = k.SealAppend(buf, []byte("two"), []byte("p/2"))
+	if string(buf[:4]) != "head" || len(buf) != 4+2*Overhead+6 {
+		t.Fatalf("sealed buffer %q of %d bytes", buf, len(buf))
+	}
+	if pt, err := k.Open(buf[4:mid], "p/1"); err != nil || string(pt) != "one" {
+		t.Fatalf("first: %q %v", pt, err)
+	}
+	out, err := k.OpenAppend([]byte("x"), buf[mid:], []byte("p/2"))
+	if err != nil || string(out) != "xtwo" {
+		t.Fatalf("second: %q %v", out, err)
+	}
+	if out, err := k.OpenAppend([]byte("x"), buf[mid:], []byte("p/1")); err != ErrOpen || string(out) != "x" {
+		t.Fatalf("wrong place: %q %v; want the buffer unchanged and ErrOpen", out, err)
+	}
+	if ct := k.Seal([]byte("abc"), "p"); len(ct) != Overhead+3 || cap(ct) != len(ct) {
+		t.Fatalf("Seal: %d bytes in %d", len(ct), cap(ct))
+	}
+}
+
 func FuzzOpen(f *testing.F) {
 	k := New()
 	f.Add(k.Seal([]byte("hello"), "p"))

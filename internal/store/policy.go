@@ -2,6 +2,7 @@ package store
 
 import (
 	"context"
+	"database/sql"
 	"fmt"
 	"strings"
 	"time"
@@ -23,13 +24,24 @@ func init() {
 // ScreeningProfilePlace is the place a household's sealed screening
 // profiles are bound to.
 func ScreeningProfilePlace(householdID string) string {
-	return "screening_profiles.data/" + householdID
+	return string(AppendScreeningProfilePlace(nil, householdID))
+}
+
+// AppendScreeningProfilePlace appends ScreeningProfilePlace to dst.
+func AppendScreeningProfilePlace(dst []byte, householdID string) []byte {
+	return append(append(dst, "screening_profiles.data/"...), householdID...)
 }
 
 // EligibilityResultPlace is the place the sealed results of one household
 // in one run are bound to.
 func EligibilityResultPlace(householdID, runID string) string {
-	return "eligibility_results.data/" + householdID + ":" + runID
+	return string(AppendEligibilityResultPlace(nil, householdID, runID))
+}
+
+// AppendEligibilityResultPlace appends EligibilityResultPlace to dst.
+func AppendEligibilityResultPlace(dst []byte, householdID, runID string) []byte {
+	dst = append(append(dst, "eligibility_results.data/"...), householdID...)
+	return append(append(dst, ':'), runID...)
 }
 
 // PolicyPackRow is a policy pack uploaded through the console: a draft or a
@@ -230,10 +242,11 @@ func (tx *Tx) PutScreeningProfiles(ctx context.Context, rows []ScreeningProfileR
 		})
 }
 
-// ScreeningProfiles returns, in household id order after after, up to
-// limit stored screening profiles of submitted households (of every
-// household when drafts is true), and the id the next page starts after:
-// the last one examined, or "" when none follow.
+// EachScreeningProfile calls fn, in household id order after after, for
+// up to limit stored screening profiles of submitted households (of every
+// household when drafts is true), and returns the id the next page starts
+// after: the last one examined, or "" when none follow. The row's Data is
+// only valid during the call (it is the driver's buffer, not a copy).
 //
 // The query reads the primary key's order and leaves out drafts as it
 // goes, rather than asking the database to: a range of the key with a
@@ -241,22 +254,26 @@ func (tx *Tx) PutScreeningProfiles(ctx context.Context, rows []ScreeningProfileR
 // statistics say, where a filter on the status can make PostgreSQL sort
 // the whole table for every batch when its statistics are stale (after a
 // bulk import, before autovacuum has analysed the table).
-func (tx *Tx) ScreeningProfiles(ctx context.Context, after string, limit int, drafts bool) (out []ScreeningProfileRow, next string, err error) {
+func (tx *Tx) EachScreeningProfile(ctx context.Context, after string, limit int, drafts bool, fn func(ScreeningProfileRow) error) (next string, err error) {
+	kept := 0
 	for {
-		n, last, err := tx.screeningProfiles(ctx, after, limit, func(r ScreeningProfileRow) bool {
+		n, last, err := tx.screeningProfiles(ctx, after, limit, func(r ScreeningProfileRow) (bool, error) {
 			if drafts || r.Status == "submitted" {
-				out = append(out, r)
+				kept++
+				if err := fn(r); err != nil {
+					return false, err
+				}
 			}
-			return len(out) < limit
+			return kept < limit, nil
 		})
 		if err != nil {
-			return out, "", err
+			return "", err
 		}
 		if n < limit {
-			return out, "", nil
+			return "", nil
 		}
-		if len(out) == limit {
-			return out, last, nil
+		if kept == limit {
+			return last, nil
 		}
 		after = last
 	}
@@ -265,7 +282,7 @@ func (tx *Tx) ScreeningProfiles(ctx context.Context, after string, limit int, dr
 // screeningProfiles reads up to limit rows in household id order after
 // after and passes them to keep until it returns false; it returns how
 // many rows it read and the last household id.
-func (tx *Tx) screeningProfiles(ctx context.Context, after string, limit int, keep func(ScreeningProfileRow) bool) (n int, last string, err error) {
+func (tx *Tx) screeningProfiles(ctx context.Context, after string, limit int, keep func(ScreeningProfileRow) (bool, error)) (n int, last string, err error) {
 	rows, err := tx.QueryContext(ctx, `SELECT household_id, household_version, status, place, members, format, data, updated_at FROM screening_profiles
 		WHERE household_id > $1 ORDER BY household_id LIMIT $2`, after, limit)
 	if err != nil {
@@ -275,12 +292,17 @@ func (tx *Tx) screeningProfiles(ctx context.Context, after string, limit int, ke
 	for rows.Next() {
 		var r ScreeningProfileRow
 		var u int64
-		if err := rows.Scan(&r.HouseholdID, &r.HouseholdVersion, &r.Status, &r.Place, &r.Members, &r.Format, &r.Data, &u); err != nil {
+		var data sql.RawBytes
+		if err := rows.Scan(&r.HouseholdID, &r.HouseholdVersion, &r.Status, &r.Place, &r.Members, &r.Format, &data, &u); err != nil {
 			return n, last, err
 		}
-		r.UpdatedAt = FromMicros(u)
+		r.Data, r.UpdatedAt = data, FromMicros(u)
 		n, last = n+1, r.HouseholdID
-		if !keep(r) {
+		more, err := keep(r)
+		if err != nil {
+			return n, last, err
+		}
+		if !more {
 			return limit, last, rows.Close()
 		}
 	}
