@@ -162,67 +162,92 @@ func (tx *Tx) StaleScreeningProfileIDs(ctx context.Context, format, after, upto 
 	return ids, rows.Err()
 }
 
-// execEach prepares q once and runs it for args(0) to args(n-1).
-func (tx *Tx) execEach(ctx context.Context, q string, n int, args func(i int) []any) error {
-	st, err := tx.PrepareContext(ctx, q)
-	if err != nil {
-		return err
-	}
-	defer st.Close()
-	for i := range n {
-		sctx, err := tx.db.stmtCtx(ctx)
-		if err != nil {
-			return err
+// maxRowsPerInsert bounds a multi-row INSERT (PostgreSQL limits the
+// number of parameters of one statement).
+const maxRowsPerInsert = 500
+
+// sqliteRowsPerInsert is the rows of one multi-row statement on SQLite,
+// prepared once per transaction and run again and again: SQLite runs in
+// process, so what a statement costs is its execution, not a round trip.
+const sqliteRowsPerInsert = 64
+
+// maxArrayRows bounds the rows of one insert from arrays (PostgreSQL).
+const maxArrayRows = 10000
+
+// groups writes k groups of cols numbered parameters: "($1, $2), ($3, $4)".
+func groups(k, cols int) string {
+	var b strings.Builder
+	for i := range k {
+		if i > 0 {
+			b.WriteString(", ")
 		}
-		if _, err := st.ExecContext(sctx, args(i)...); err != nil {
+		b.WriteByte('(')
+		for c := range cols {
+			if c > 0 {
+				b.WriteString(", ")
+			}
+			fmt.Fprintf(&b, "$%d", i*cols+c+1)
+		}
+		b.WriteByte(')')
+	}
+	return b.String()
+}
+
+// insertRows inserts n rows of cols values each, as multi-row statements:
+// on PostgreSQL of maxRowsPerInsert rows, each a round trip; on SQLite of
+// sqliteRowsPerInsert rows, prepared once (see execChunks). head is the
+// statement up to VALUES, tail what follows the values.
+func (tx *Tx) insertRows(ctx context.Context, head, tail string, cols, n int, args func(i int) []any) error {
+	if tx.Dialect() == SQLite {
+		return tx.execChunks(ctx, n, sqliteRowsPerInsert, cols, func(k int) string { return head + groups(k, cols) + tail }, args)
+	}
+	for start := 0; start < n; start += maxRowsPerInsert {
+		end := min(n, start+maxRowsPerInsert)
+		params := make([]any, 0, (end-start)*cols)
+		for i := start; i < end; i++ {
+			params = append(params, args(i)...)
+		}
+		if _, err := tx.ExecContext(ctx, head+groups(end-start, cols)+tail, params...); err != nil {
 			return err
 		}
 	}
 	return nil
 }
 
-// maxRowsPerInsert bounds a multi-row INSERT (PostgreSQL limits the
-// number of parameters of one statement).
-const maxRowsPerInsert = 500
-
-// maxArrayRows bounds the rows of one insert from arrays (PostgreSQL).
-const maxArrayRows = 10000
-
-// insertRows inserts n rows of cols values each: on PostgreSQL as
-// multi-row statements (one round trip per maxRowsPerInsert rows); on
-// SQLite, which runs in-process and parses numbered parameters slowly in
-// long statements, as one prepared single-row statement run per row.
-// head is the statement up to VALUES, tail what follows the values.
-func (tx *Tx) insertRows(ctx context.Context, head, tail string, cols, n int, args func(i int) []any) error {
-	group := func(first int) string {
-		var b strings.Builder
-		b.WriteByte('(')
-		for c := range cols {
-			if c > 0 {
-				b.WriteString(", ")
+// execChunks runs, for n rows of cols values given by args, the statements
+// query(k) of k rows each, k at most per: one prepared statement for full
+// chunks, run again and again, and one for the rest.
+func (tx *Tx) execChunks(ctx context.Context, n, per, cols int, query func(k int) string, args func(i int) []any) error {
+	var stmts [2]*sql.Stmt // of per rows, of the rest
+	defer func() {
+		for _, st := range stmts {
+			if st != nil {
+				st.Close()
 			}
-			fmt.Fprintf(&b, "$%d", first+c+1)
 		}
-		b.WriteByte(')')
-		return b.String()
-	}
-	if tx.Dialect() == SQLite {
-		return tx.execEach(ctx, head+group(0)+tail, n, args)
-	}
-	for start := 0; start < n; start += maxRowsPerInsert {
-		end := min(n, start+maxRowsPerInsert)
-		var b strings.Builder
-		b.WriteString(head)
-		params := make([]any, 0, (end-start)*cols)
-		for i := start; i < end; i++ {
-			if i > start {
-				b.WriteString(", ")
+	}()
+	params := make([]any, 0, per*cols)
+	for start := 0; start < n; start += per {
+		k, which := min(per, n-start), 0
+		if k < per {
+			which = 1
+		}
+		if stmts[which] == nil {
+			st, err := tx.PrepareContext(ctx, query(k))
+			if err != nil {
+				return err
 			}
-			b.WriteString(group(len(params)))
+			stmts[which] = st
+		}
+		params = params[:0]
+		for i := start; i < start+k; i++ {
 			params = append(params, args(i)...)
 		}
-		b.WriteString(tail)
-		if _, err := tx.ExecContext(ctx, b.String(), params...); err != nil {
+		sctx, err := tx.db.stmtCtx(ctx)
+		if err != nil {
+			return err
+		}
+		if _, err := stmts[which].ExecContext(sctx, params...); err != nil {
 			return err
 		}
 	}
@@ -392,8 +417,11 @@ func (tx *Tx) InsertEligibilityResults(ctx context.Context, rows []EligibilityRe
 		return nil
 	}
 	// SQLite has one writer: nothing erases between the check and the insert.
-	return tx.execEach(ctx, `INSERT INTO eligibility_results (household_id, run_id, household_version, data)
-		SELECT $1, $2, $3, $4 WHERE EXISTS (SELECT 1 FROM households WHERE id = $1)`, len(rows), func(i int) []any {
+	return tx.execChunks(ctx, len(rows), sqliteRowsPerInsert, 4, func(k int) string {
+		return `INSERT INTO eligibility_results (household_id, run_id, household_version, data)
+			SELECT v.column1, v.column2, v.column3, v.column4 FROM (VALUES ` + groups(k, 4) + `) v
+			WHERE EXISTS (SELECT 1 FROM households h WHERE h.id = v.column1)`
+	}, func(i int) []any {
 		r := rows[i]
 		return []any{r.HouseholdID, r.RunID, r.HouseholdVersion, r.Data}
 	})

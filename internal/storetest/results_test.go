@@ -52,6 +52,37 @@ func TestEligibilityResultsFollowTheirHousehold(t *testing.T) {
 		if count(a) != 1 || count(b) != 1 || count(gone) != 0 {
 			t.Fatalf("results: %d, %d, and %d of a household that does not exist; want 1, 1, 0", count(a), count(b), count(gone))
 		}
+		// Many rows at once: whole multi-row statements and the rest, with
+		// every third household missing.
+		var many []store.EligibilityResultRow
+		want := 0
+		if err := db.Update(ctx, func(tx *store.Tx) error {
+			for i := range 150 {
+				id := store.NewID()
+				if i%3 != 0 {
+					want++
+					if err := tx.InsertHousehold(ctx, store.HouseholdRow{ID: id, Receipt: "M" + id, Place: "MX", CreatedBy: "t", Status: "submitted", Size: 1, Data: []byte{1}}); err != nil {
+						return err
+					}
+				}
+				many = append(many, store.EligibilityResultRow{HouseholdID: id, RunID: run.ID, HouseholdVersion: 1, Data: []byte{byte(i)}})
+			}
+			return tx.InsertEligibilityResults(ctx, many)
+		}); err != nil {
+			t.Fatal(err)
+		}
+		var stored int
+		if err := db.View(ctx, func(tx *store.Tx) (err error) {
+			stored, err = tx.CountEligibilityResults(ctx, run.ID)
+			return err
+		}); err != nil || stored != want+2 {
+			t.Fatalf("stored %d results of the run, %v; want %d", stored, err, want+2)
+		}
+		for i, r := range many {
+			if n := count(r.HouseholdID); n != map[bool]int{true: 0, false: 1}[i%3 == 0] {
+				t.Fatalf("row %d: %d results", i, n)
+			}
+		}
 		if err := db.Update(ctx, func(tx *store.Tx) error { return tx.DeleteHousehold(ctx, a) }); err != nil {
 			t.Fatal(err)
 		}
@@ -94,6 +125,46 @@ func TestEligibilityResultsFollowTheirHousehold(t *testing.T) {
 		}
 		if n := count(b); n != 0 {
 			t.Fatalf("after erasing b: %d results left, want 0", n)
+		}
+	})
+}
+
+// Screening profiles go in multi-row statements: more than one statement's
+// worth is stored, and stored again replaces, on both engines.
+func TestPutManyScreeningProfiles(t *testing.T) {
+	ForEachEngine(t, func(t *testing.T, db *store.DB) {
+		ctx := context.Background()
+		var rows []store.ScreeningProfileRow
+		if err := db.Update(ctx, func(tx *store.Tx) error {
+			for i := range 150 {
+				id := store.NewID()
+				if err := tx.InsertHousehold(ctx, store.HouseholdRow{ID: id, Receipt: "P" + id, Place: "MX", CreatedBy: "t", Status: "submitted", Size: 1, Data: []byte{1}}); err != nil {
+					return err
+				}
+				rows = append(rows, store.ScreeningProfileRow{HouseholdID: id, HouseholdVersion: 1, Status: "submitted", Place: "MX", Members: 1, Format: "f", Data: []byte{byte(i)}})
+			}
+			return tx.PutScreeningProfiles(ctx, rows)
+		}); err != nil {
+			t.Fatal(err)
+		}
+		for i := range rows {
+			rows[i].HouseholdVersion, rows[i].Data = 2, []byte{byte(i), 2}
+		}
+		if err := db.Update(ctx, func(tx *store.Tx) error { return tx.PutScreeningProfiles(ctx, rows) }); err != nil {
+			t.Fatal(err)
+		}
+		seen := 0
+		if err := db.View(ctx, func(tx *store.Tx) error {
+			_, err := tx.EachScreeningProfile(ctx, "", 1000, false, func(r store.ScreeningProfileRow) error {
+				if r.HouseholdVersion != 2 || len(r.Data) != 2 || r.Data[1] != 2 {
+					t.Errorf("%s: version %d, data %v; want the second put", r.HouseholdID, r.HouseholdVersion, r.Data)
+				}
+				seen++
+				return nil
+			})
+			return err
+		}); err != nil || seen != len(rows) {
+			t.Fatalf("read %d profiles, %v; want %d", seen, err, len(rows))
 		}
 	})
 }
