@@ -219,3 +219,43 @@ func TestScreenerReuseIsClean(t *testing.T) {
 		}
 	})
 }
+
+// Outcomes are Screen's results without their texts: the same results,
+// criterion states and needed questions, with a Screener reused between
+// people.
+func TestOutcomesAreScreenWithoutTexts(t *testing.T) {
+	pack := shippedPack(t)
+	rapid.Check(t, func(t *rapid.T) {
+		asOf := drawAsOf(t)
+		sc := pack.NewScreener(asOf, "en")
+		pick := rapidPicker(t)
+		for i := range rapid.IntRange(1, 5).Draw(t, "people") {
+			pr := genProfile(pick, fmt.Sprint(i))
+			h := household(pr)
+			want := pack.Screen(pr.Person, h, asOf)
+			got := sc.Outcomes(&pr.Person, &h)
+			if len(got) != len(want) {
+				t.Fatalf("person %d: %d outcomes, want %d", i, len(got), len(want))
+			}
+			for k, r := range want {
+				o := got[k]
+				var states []uint8
+				var needs [][]string
+				for _, c := range r.Criteria {
+					switch {
+					case c.Passed == nil:
+						states, needs = append(states, policy.StateUndecided), append(needs, c.Needs)
+					case *c.Passed:
+						states = append(states, policy.StatePassed)
+					default:
+						states = append(states, policy.StateFailed)
+					}
+				}
+				if o.Program != r.Program || o.Result != r.Result || !slices.Equal(o.States, states) ||
+					!slices.EqualFunc(o.Needs, needs, slices.Equal[[]string]) {
+					t.Fatalf("person %d, %s: outcome %+v, want %s %v %v", i, r.Program, o, r.Result, states, needs)
+				}
+			}
+		}
+	})
+}

@@ -389,6 +389,10 @@ type Screener struct {
 	day   int
 	res   []Result
 	slab  slab
+	// reused by Outcomes
+	outs   []ProgramOutcome
+	states []uint8
+	needs  [][]string
 }
 
 // NewScreener returns a Screener for the calendar date of asOf, texts in

@@ -372,11 +372,11 @@ func (s *Service) runAll(ctx context.Context, c households.Caller, pack *policy.
 			}
 			w.buf = appendResultsHeader(w.buf[:0], len(ps))
 			for i := range ps {
-				rs := w.sc.Screen(&ps[i].Person, ps[i].Household)
-				w.buf = appendMemberResults(w.buf, pi, ps[i].ID, roleName(&ps[i]), rs)
-				for k := range rs {
-					pc := &w.counts[pi.index(rs[k].Program, k)]
-					switch rs[k].Result {
+				os := w.sc.Outcomes(&ps[i].Person, ps[i].Household)
+				w.buf = appendMemberOutcomes(w.buf, pi, ps[i].ID, roleName(&ps[i]), os)
+				for k := range os {
+					pc := &w.counts[pi.index(os[k].Program, k)]
+					switch os[k].Result {
 					case policy.Eligible:
 						pc.Eligible++
 					case policy.Ineligible:

@@ -120,7 +120,13 @@ func TestResultsRoundTrip(t *testing.T) {
 				progs = rapid.SliceOfNDistinct(rapid.SampledFrom(pi.progIDs), 1, 3, rapid.ID).Draw(t, "programs")
 			}
 			rs := pack.ScreenLang(lang, p.Person, h, asOf, progs...)
+			at := len(b)
 			b = appendMemberResults(b, pi, p.ID, "child", rs)
+			// Bulk runs encode outcomes without texts: the same bytes.
+			os := pack.NewScreener(asOf, lang, progs...).Outcomes(&p.Person, &h)
+			if bulk := appendMemberOutcomes(nil, pi, p.ID, "child", os); !bytes.Equal(bulk, b[at:]) {
+				t.Fatalf("member %d: outcomes encode as %x, results as %x", i, bulk, b[at:])
+			}
 			want = append(want, MemberResults{MemberID: p.ID, Role: "child", Results: rs})
 		}
 		got, err := decodeResults(b, pi, profile.DateOf(asOf), lang)

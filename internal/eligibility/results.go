@@ -26,9 +26,9 @@ import (
 const resultsFormat = 1
 
 const (
-	stateFailed    = 0
-	statePassed    = 1
-	stateUndecided = 2
+	stateFailed    = policy.StateFailed
+	statePassed    = policy.StatePassed
+	stateUndecided = policy.StateUndecided
 )
 
 var (
@@ -101,6 +101,33 @@ func appendMemberResults(b []byte, pi *packInfo, id, role string, rs []policy.Re
 	b = binary.AppendUvarint(b, uint64(len(rs)))
 	for i := range rs {
 		b = encodeResult(b, pi, &rs[i], i)
+	}
+	return b
+}
+
+// appendMemberOutcomes appends one member's results from their outcomes
+// without texts: the same bytes as appendMemberResults.
+func appendMemberOutcomes(b []byte, pi *packInfo, id, role string, os []policy.ProgramOutcome) []byte {
+	b = appendString(b, id)
+	b = appendString(b, role)
+	b = binary.AppendUvarint(b, uint64(len(os)))
+	for i := range os {
+		o := &os[i]
+		b = binary.AppendUvarint(b, uint64(pi.index(o.Program, i)))
+		b = binary.AppendUvarint(b, uint64(len(o.States)))
+		at := len(b)
+		for range (len(o.States) + 3) / 4 {
+			b = append(b, 0)
+		}
+		for k, st := range o.States {
+			b[at+k/4] |= st << (2 * (k % 4))
+		}
+		for _, needs := range o.Needs {
+			b = binary.AppendUvarint(b, uint64(len(needs)))
+			for _, p := range needs {
+				b = binary.AppendUvarint(b, uint64(fieldPathIndex[p]))
+			}
+		}
 	}
 	return b
 }
