@@ -31,23 +31,62 @@ const (
 	vUnknown vkind = iota // u holds the fields it depends on; bit 0 is undecided()
 	vBool                 // b
 	vInt                  // i
-	vString               // s
+	vString               // p, i: the text (see strVal)
 	vTime                 // i: Unix seconds
-	vPartial              // i, j: first and last possible day; u: the field's bit
-	vList                 // l
-	vObj                  // o
+	vPartial              // i, j: first and last possible day; u: the field's bit (see partialVal)
+	vList                 // p, i: the elements (see listVal)
+	vObj                  // p: the *obj (see objVal)
 )
 
-// val is one value of the compact evaluator.
+// val is one value of the compact evaluator. Closures return it by value
+// everywhere, so it is kept to four fields and 32 bytes, the largest struct
+// the compiler keeps in registers (a larger one is copied through the stack
+// at every call): text, lists and objects share one pointer, p, with the
+// length of text and lists in i; the last day of a vPartial (the day of a
+// four-digit year) fits in the 32 bits next to the kind.
 type val struct {
-	k    vkind
-	b    bool
-	i, j int64
-	s    string
-	l    []val
-	o    *obj
-	u    uint64
+	vhead
+	p unsafe.Pointer // vString: the text's bytes; vList: its first element; vObj: the *obj
+	i int64
+	u uint64
 }
+
+type vhead struct {
+	k vkind
+	b bool
+	j int32 // vPartial: the last possible day
+}
+
+// The compiler keeps a struct in registers only while it has at most four
+// fields and 32 bytes; this does not compile if val grows past 32 bytes.
+const _ uintptr = 32 - unsafe.Sizeof(val{})
+
+func intVal(n int64) val      { return val{vhead: vhead{k: vInt}, i: n} }
+func timeVal(sec int64) val   { return val{vhead: vhead{k: vTime}, i: sec} }
+func unknownVal(u uint64) val { return val{vhead: vhead{k: vUnknown}, u: u} }
+func partialVal(first, last int, bit uint64) val {
+	return val{vhead: vhead{k: vPartial, j: int32(last)}, i: int64(first), u: bit}
+}
+
+func strVal(s string) val {
+	return val{vhead: vhead{k: vString}, p: unsafe.Pointer(unsafe.StringData(s)), i: int64(len(s))}
+}
+
+// str is the text of a vString.
+func (v val) str() string { return unsafe.String((*byte)(v.p), int(v.i)) }
+
+// listVal is the list l; an empty list (nil or not) is an answered "none".
+func listVal(l []val) val {
+	return val{vhead: vhead{k: vList}, p: unsafe.Pointer(unsafe.SliceData(l)), i: int64(len(l))}
+}
+
+// list is the elements of a vList (never to be appended to in place).
+func (v val) list() []val { return unsafe.Slice((*val)(v.p), int(v.i)) }
+
+func objVal(o *obj) val { return val{vhead: vhead{k: vObj}, p: unsafe.Pointer(o)} }
+
+// obj is the struct of a vObj.
+func (v val) obj() *obj { return (*obj)(v.p) }
 
 // obj is a profile struct: one value per field, in schema order.
 type obj struct {
@@ -58,9 +97,9 @@ type obj struct {
 const undecidedBit uint64 = 1
 
 var (
-	vTrue      = val{k: vBool, b: true}
-	vFalse     = val{k: vBool}
-	vUndecided = val{k: vUnknown, u: undecidedBit}
+	vTrue      = val{vhead: vhead{k: vBool, b: true}}
+	vFalse     = val{vhead: vhead{k: vBool}}
+	vUndecided = unknownVal(undecidedBit)
 )
 
 func boolVal(b bool) val {
@@ -131,23 +170,23 @@ func (a *arena) value(f *field, p unsafe.Pointer, mask uint64) val {
 		if !f.validText(s) || (f.enum != nil && f.enum[s] == nil) {
 			return f.unk
 		}
-		return val{k: vString, s: s}
+		return strVal(s)
 	case kindBool:
 		return boolVal(*(*bool)(p))
 	case kindInt:
-		return val{k: vInt, i: int64(*(*int)(p))}
+		return intVal(int64(*(*int)(p)))
 	case kindDate:
 		d, ok := profile.Date(*(*string)(p)).Days()
 		if !ok {
 			return f.unk
 		}
-		return val{k: vTime, i: int64(d) * secondsPerDay}
+		return timeVal(int64(d) * secondsPerDay)
 	case kindPartialDate:
 		first, last, ok := profile.PartialDate(*(*string)(p)).DayRange()
 		if !ok {
 			return f.unk
 		}
-		return val{k: vPartial, i: int64(first), j: int64(last), u: f.bit}
+		return partialVal(first, last, f.bit)
 	}
 	// Lists: nil is "not answered", empty is "none". Every list kind has the
 	// layout of a slice header.
@@ -166,7 +205,7 @@ func (a *arena) value(f *field, p unsafe.Pointer, mask uint64) val {
 			if !f.validText(s) {
 				return f.unk
 			}
-			out[i] = val{k: vString, s: s}
+			out[i] = strVal(s)
 		}
 	case kindDateList:
 		for i, s := range *(*[]string)(p) {
@@ -174,17 +213,17 @@ func (a *arena) value(f *field, p unsafe.Pointer, mask uint64) val {
 			if !ok {
 				return f.unk
 			}
-			out[i] = val{k: vTime, i: int64(d) * secondsPerDay}
+			out[i] = timeVal(int64(d) * secondsPerDay)
 		}
 	case kindStructList:
 		data := unsafe.Pointer(unsafe.SliceData(*hdr))
 		for i := range n {
 			o := a.obj(f.elem)
 			a.fill(o, unsafe.Add(data, uintptr(i)*f.elemSize), mask)
-			out[i] = val{k: vObj, o: o}
+			out[i] = objVal(o)
 		}
 	}
-	return val{k: vList, l: out}
+	return listVal(out)
 }
 
 // --- Evaluation --------------------------------------------------------------
@@ -250,10 +289,10 @@ func (c *fcompiler) node(e ast.Expr) (efn, error) {
 			r := boolVal(bool(v))
 			return func(*fstate) val { return r }, nil
 		case types.Int:
-			r := val{k: vInt, i: int64(v)}
+			r := intVal(int64(v))
 			return func(*fstate) val { return r }, nil
 		case types.String:
-			r := val{k: vString, s: string(v)}
+			r := strVal(string(v))
 			return func(*fstate) val { return r }, nil
 		}
 		return nil, errUnsupported
@@ -297,9 +336,9 @@ func (c *fcompiler) node(e ast.Expr) (efn, error) {
 				}
 			}
 			if unk != 0 {
-				return val{k: vUnknown, u: unk}
+				return unknownVal(unk)
 			}
-			return val{k: vList, l: out}
+			return listVal(out)
 		}, nil
 	case ast.ComprehensionKind:
 		return c.fold(e)
@@ -315,16 +354,16 @@ func literalVal(e ast.Expr) (val, bool) {
 		case types.Bool:
 			return boolVal(bool(v)), true
 		case types.Int:
-			return val{k: vInt, i: int64(v)}, true
+			return intVal(int64(v)), true
 		case types.String:
-			return val{k: vString, s: string(v)}, true
+			return strVal(string(v)), true
 		}
 	case ast.CallKind:
 		call := e.AsCall()
 		if call.FunctionName() == "timestamp" && len(call.Args()) == 1 && call.Args()[0].Kind() == ast.LiteralKind {
 			if s, ok := call.Args()[0].AsLiteral().(types.String); ok {
 				if t, err := time.Parse(time.RFC3339, string(s)); err == nil {
-					return val{k: vTime, i: t.Unix()}, true
+					return timeVal(t.Unix()), true
 				}
 			}
 		}
@@ -344,14 +383,14 @@ func literalList(es []ast.Expr) (val, bool) {
 		case types.Bool:
 			out[i] = boolVal(bool(v))
 		case types.Int:
-			out[i] = val{k: vInt, i: int64(v)}
+			out[i] = intVal(int64(v))
 		case types.String:
-			out[i] = val{k: vString, s: string(v)}
+			out[i] = strVal(string(v))
 		default:
 			return val{}, false
 		}
 	}
-	return val{k: vList, l: out}, true
+	return listVal(out), true
 }
 
 func (c *fcompiler) nodes(es []ast.Expr) ([]efn, error) {
@@ -396,14 +435,14 @@ func (c *fcompiler) sel(e ast.Expr) (efn, error) {
 					}
 					return vUndecided
 				}
-				return v.o.vals[idx]
+				return v.obj().vals[idx]
 			}, nil
 		}
 		switch name {
 		case varPerson:
-			return func(state *fstate) val { return state.person.o.vals[idx] }, nil
+			return func(state *fstate) val { return state.person.obj().vals[idx] }, nil
 		case varHousehold:
-			return func(state *fstate) val { return state.household.o.vals[idx] }, nil
+			return func(state *fstate) val { return state.household.obj().vals[idx] }, nil
 		}
 	}
 	op, err := c.node(s.Operand())
@@ -418,7 +457,7 @@ func (c *fcompiler) sel(e ast.Expr) (efn, error) {
 			}
 			return vUndecided
 		}
-		return v.o.vals[idx]
+		return v.obj().vals[idx]
 	}, nil
 }
 
@@ -480,7 +519,7 @@ func (c *fcompiler) fold(e ast.Expr) (efn, error) {
 			return vUndecided
 		}
 		st.locals[accuSlot] = init(st)
-		for _, el := range r.l {
+		for _, el := range r.list() {
 			st.steps++
 			if st.steps > maxSteps {
 				return vUndecided
@@ -587,7 +626,8 @@ func foldQuantifier(rng, init, pred efn, accuSlot, iterSlot int, decisive bool) 
 			return r
 		}
 		accu := init(st)
-		for i := range r.l {
+		els := r.list()
+		for i := range els {
 			st.steps++
 			if st.steps > maxSteps {
 				return vUndecided
@@ -596,7 +636,7 @@ func foldQuantifier(rng, init, pred efn, accuSlot, iterSlot int, decisive bool) 
 				break
 			}
 			st.locals[accuSlot] = accu
-			st.locals[iterSlot] = r.l[i]
+			st.locals[iterSlot] = els[i]
 			v := pred(st)
 			switch {
 			case v.k == vBool && v.b == decisive:
@@ -621,12 +661,13 @@ func foldFilter(rng, init, pred efn, accuSlot, iterSlot int) efn {
 		}
 		accu := init(st)
 		var kept []val // owned by this loop while accu is a list
-		for i := range r.l {
+		els := r.list()
+		for i := range els {
 			st.steps++
 			if st.steps > maxSteps {
 				return vUndecided
 			}
-			el := r.l[i]
+			el := els[i]
 			st.locals[accuSlot] = accu
 			st.locals[iterSlot] = el
 			v := pred(st)
@@ -639,17 +680,18 @@ func foldFilter(rng, init, pred efn, accuSlot, iterSlot int) efn {
 				}
 			case !v.b:
 			case el.k == vUnknown:
-				accu = merge(accu, val{k: vUnknown, u: el.u})
+				accu = merge(accu, unknownVal(el.u))
 			case accu.k == vUnknown:
 			case accu.k != vList:
 				accu = vUndecided
 			default:
 				if kept == nil {
-					kept = make([]val, len(accu.l), len(accu.l)+len(r.l)-i)
-					copy(kept, accu.l)
+					prev := accu.list()
+					kept = make([]val, len(prev), len(prev)+len(els)-i)
+					copy(kept, prev)
 				}
 				kept = append(kept, el)
-				accu = val{k: vList, l: kept}
+				accu = listVal(kept)
 			}
 		}
 		return accu
@@ -660,7 +702,7 @@ func foldFilter(rng, init, pred efn, accuSlot, iterSlot int) efn {
 func merge(a, b val) val {
 	switch {
 	case a.k == vUnknown && b.k == vUnknown:
-		return val{k: vUnknown, u: a.u | b.u}
+		return unknownVal(a.u | b.u)
 	case a.k == vUnknown:
 		return a
 	}
@@ -681,7 +723,7 @@ func (c *fcompiler) call(e ast.Expr) (efn, error) {
 			if s, ok := args[0].AsLiteral().(types.String); ok {
 				t, err := time.Parse(time.RFC3339, string(s))
 				if err == nil {
-					r := val{k: vTime, i: t.Unix()}
+					r := timeVal(t.Unix())
 					return func(*fstate) val { return r }, nil
 				}
 			}
@@ -719,9 +761,9 @@ func (c *fcompiler) call(e ast.Expr) (efn, error) {
 			return strict1(a, func(v val) val {
 				switch v.k {
 				case vList:
-					return val{k: vInt, i: int64(len(v.l))}
+					return intVal(int64(len(v.list())))
 				case vString:
-					return val{k: vInt, i: int64(utf8.RuneCountInString(v.s))}
+					return intVal(int64(utf8.RuneCountInString(v.str())))
 				}
 				return vUndecided
 			}), nil
@@ -818,7 +860,7 @@ func (c *fcompiler) call(e ast.Expr) (efn, error) {
 				if l.k != vList {
 					return vUndecided
 				}
-				for _, el := range l.l {
+				for _, el := range l.list() {
 					if equal(x, el) {
 						return vTrue
 					}
@@ -830,22 +872,24 @@ func (c *fcompiler) call(e ast.Expr) (efn, error) {
 				if x.k != vString || y.k != vString {
 					return vUndecided
 				}
+				xs, ys := x.str(), y.str()
 				switch fn {
 				case "startsWith":
-					return boolVal(len(x.s) >= len(y.s) && x.s[:len(y.s)] == y.s)
+					return boolVal(len(xs) >= len(ys) && xs[:len(ys)] == ys)
 				case "endsWith":
-					return boolVal(len(x.s) >= len(y.s) && x.s[len(x.s)-len(y.s):] == y.s)
+					return boolVal(len(xs) >= len(ys) && xs[len(xs)-len(ys):] == ys)
 				}
-				return boolVal(strings.Contains(x.s, y.s))
+				return boolVal(strings.Contains(xs, ys))
 			}), nil
 		case "_+_":
 			return strict2(a, b, func(x, y val) val {
 				switch {
 				case x.k == vInt && y.k == vInt:
-					return val{k: vInt, i: x.i + y.i}
+					return intVal(x.i + y.i)
 				case x.k == vList && y.k == vList:
-					out := make([]val, 0, len(x.l)+len(y.l))
-					return val{k: vList, l: append(append(out, x.l...), y.l...)}
+					xl, yl := x.list(), y.list()
+					out := make([]val, 0, len(xl)+len(yl))
+					return listVal(append(append(out, xl...), yl...))
 				}
 				return vUndecided
 			}), nil
@@ -855,7 +899,7 @@ func (c *fcompiler) call(e ast.Expr) (efn, error) {
 				if t.k != vTime || n.k != vInt {
 					return vUndecided
 				}
-				return val{k: vTime, i: addTime(t.i, int(n.i), years)}
+				return timeVal(addTime(t.i, int(n.i), years))
 			}), nil
 		case "age_on":
 			return strict2(a, b, func(d, t val) val {
@@ -864,9 +908,9 @@ func (c *fcompiler) call(e ast.Expr) (efn, error) {
 				}
 				lo, hi := ageBounds(d, t)
 				if lo != hi {
-					return val{k: vUnknown, u: d.u}
+					return unknownVal(d.u)
 				}
-				return val{k: vInt, i: int64(lo)}
+				return intVal(int64(lo))
 			}), nil
 		}
 	case 3:
@@ -891,7 +935,7 @@ func (c *fcompiler) call(e ast.Expr) (efn, error) {
 			return func(st *fstate) val {
 				d, n, t := a(st), b(st), cc(st)
 				if u := d.u&b2u(d.k == vUnknown) | n.u&b2u(n.k == vUnknown) | t.u&b2u(t.k == vUnknown); u != 0 {
-					return val{k: vUnknown, u: u}
+					return unknownVal(u)
 				}
 				if d.k != vPartial || n.k != vInt || t.k != vTime {
 					return vUndecided
@@ -903,7 +947,7 @@ func (c *fcompiler) call(e ast.Expr) (efn, error) {
 				case hi < int(n.i):
 					return boolVal(under)
 				}
-				return val{k: vUnknown, u: d.u}
+				return unknownVal(d.u)
 			}, nil
 		}
 	}
@@ -927,26 +971,27 @@ func timeCmpConst(a efn, c int64, test func(x, y int64) bool) efn {
 // inConst tests membership in a constant list: through a set for long
 // lists of text, by scanning for short ones.
 func inConst(a efn, lit val) efn {
+	els := lit.list()
 	var set map[string]bool
-	if len(lit.l) > 8 {
+	if len(els) > 8 {
 		set = map[string]bool{}
-		for _, el := range lit.l {
+		for _, el := range els {
 			if el.k != vString {
 				set = nil
 				break
 			}
-			set[el.s] = true
+			set[el.str()] = true
 		}
 	}
 	var strs []string // the list, when it is all text
-	for _, el := range lit.l {
+	for _, el := range els {
 		if el.k != vString {
 			strs = nil
 			break
 		}
-		strs = append(strs, el.s)
+		strs = append(strs, el.str())
 	}
-	if set == nil && len(strs) == len(lit.l) && len(strs) > 0 {
+	if set == nil && len(strs) == len(els) && len(strs) > 0 {
 		return func(st *fstate) val {
 			x := a(st)
 			switch x.k {
@@ -954,7 +999,7 @@ func inConst(a efn, lit val) efn {
 				return x
 			case vString:
 				for _, s := range strs {
-					if x.s == s {
+					if x.str() == s {
 						return vTrue
 					}
 				}
@@ -968,9 +1013,9 @@ func inConst(a efn, lit val) efn {
 		case x.k == vUnknown:
 			return x
 		case x.k == vString && set != nil:
-			return boolVal(set[x.s])
+			return boolVal(set[x.str()])
 		}
-		for _, el := range lit.l {
+		for _, el := range els {
 			if equal(x, el) {
 				return vTrue
 			}
@@ -1017,17 +1062,18 @@ func equal(x, y val) bool {
 	case vInt, vTime:
 		return x.i == y.i
 	case vString:
-		return x.s == y.s
+		return x.str() == y.str()
 	case vPartial:
 		return x.i == y.i && x.j == y.j
 	case vObj:
-		return x.o == y.o
+		return x.p == y.p
 	case vList:
-		if len(x.l) != len(y.l) {
+		xl, yl := x.list(), y.list()
+		if len(xl) != len(yl) {
 			return false
 		}
-		for i := range x.l {
-			if !equal(x.l[i], y.l[i]) {
+		for i := range xl {
+			if !equal(xl[i], yl[i]) {
 				return false
 			}
 		}
@@ -1056,10 +1102,11 @@ func compare(x, y val) int {
 		}
 		return 0
 	case vString:
+		xs, ys := x.str(), y.str()
 		switch {
-		case x.s < y.s:
+		case xs < ys:
 			return -1
-		case x.s > y.s:
+		case xs > ys:
 			return 1
 		}
 	}
@@ -1113,11 +1160,11 @@ func principalFast(s *schema) func(h val) val {
 		if h.k != vObj {
 			return vUndecided
 		}
-		members := h.o.vals[membersIdx]
+		members := h.obj().vals[membersIdx]
 		if members.k != vList {
 			return membersField.unk
 		}
-		return principalAmong(members.l, relIdx, rel, membersField)
+		return principalAmong(members.list(), relIdx, rel, membersField)
 	}
 }
 
@@ -1128,12 +1175,12 @@ func principalAmong(members []val, relIdx int, rel, membersField *field) val {
 		count      int
 	)
 	for _, m := range members {
-		r := m.o.vals[relIdx]
+		r := m.obj().vals[relIdx]
 		if r.k != vString {
 			unknownRel = true
 			continue
 		}
-		if r.s == "principal" {
+		if r.str() == "principal" {
 			found = m
 			count++
 		}

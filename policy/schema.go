@@ -125,7 +125,7 @@ func (s *schema) build(name string, t reflect.Type, prefix string, next *int64) 
 			panic("policy: the profile has more fields than an unknown mask holds; widen the mask")
 		}
 		f.bit = 1 << uint(f.id)
-		f.unk = val{k: vUnknown, u: f.bit}
+		f.unk = unknownVal(f.bit)
 		ft := sf.Type
 		if ft.Kind() == reflect.Pointer {
 			ft = ft.Elem()

@@ -220,7 +220,7 @@ func newScreener(p *Pack) *screener {
 	s := &screener{pack: p, b: builder{adapter: p.env.prov.Registry}}
 	s.person = obj{st: sc.person, vals: make([]val, len(sc.person.fields))}
 	s.household = obj{st: sc.household, vals: make([]val, len(sc.household.fields))}
-	s.fs = fstate{person: val{k: vObj, o: &s.person}, household: val{k: vObj, o: &s.household}, locals: make([]val, p.maxSlots)}
+	s.fs = fstate{person: objVal(&s.person), household: objVal(&s.household), locals: make([]val, p.maxSlots)}
 	s.celPerson = view{st: sc.person, vals: make([]ref.Val, len(sc.person.fields))}
 	s.celHouse = view{st: sc.household, vals: make([]ref.Val, len(sc.household.fields))}
 	s.act = activation{person: &s.celPerson, household: &s.celHouse}
@@ -237,7 +237,7 @@ func (s *screener) load(person *profile.Person, h *profile.Household, day int) {
 	s.arena.fill(&s.person, unsafe.Pointer(person), s.pack.fastFields)
 	s.arena.fill(&s.household, unsafe.Pointer(h), s.pack.fastFields)
 	s.day = day
-	s.fs.asOf = val{k: vTime, i: int64(day) * secondsPerDay}
+	s.fs.asOf = timeVal(int64(day) * secondsPerDay)
 	s.fs.principal, s.fs.principalKnown = val{}, false
 	s.rawPerson, s.rawHouse = person, h
 	s.celLoaded = false
@@ -281,7 +281,7 @@ func (s *screener) eval(c *criterion) val {
 	if mask == 0 {
 		mask = undecidedBit
 	}
-	return val{k: vUnknown, u: mask}
+	return unknownVal(mask)
 }
 
 // slab holds the criteria results of one call to run.
