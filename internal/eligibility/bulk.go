@@ -316,7 +316,9 @@ func (s *Service) runAll(ctx context.Context, c households.Caller, pack *policy.
 	// is what makes writing fast on both engines.
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
-	toWrite := make(chan *resultBatch, workers+1)
+	// Room for two transactions of results: the workers go on while the
+	// writer waits for the database.
+	toWrite := make(chan *resultBatch, 2*writeBatch/scanBatch+workers)
 	// Result batches go back to the workers once written.
 	spent := make(chan *resultBatch, 2*writeBatch/scanBatch+workers+2)
 	var (
