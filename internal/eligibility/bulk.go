@@ -122,8 +122,8 @@ func (s *Service) scan(ctx context.Context, workers int, reuse bool, fn func(wor
 	fail := func(err error) {
 		once.Do(func() { firstErr = err; cancel() })
 	}
-	batches := make(chan *profileBatch, workers+1)
-	free := make(chan *profileBatch, workers+2)
+	batches := make(chan *batch[store.ScreeningProfileRow], workers+1)
+	free := make(chan *batch[store.ScreeningProfileRow], workers+2)
 	go func() {
 		defer close(batches)
 		after := ""
@@ -133,13 +133,7 @@ func (s *Service) scan(ctx context.Context, workers int, reuse bool, fn func(wor
 		var derived map[string]bool
 		var place []byte
 		for {
-			var b *profileBatch
-			select {
-			case b = <-free:
-				b.rows, b.buf, b.ends = b.rows[:0], b.buf[:0], b.ends[:0]
-			default:
-				b = &profileBatch{}
-			}
+			b := takeBatch(free)
 			var next string
 			var stale []string
 			err := s.DB.View(ctx, func(tx *store.Tx) (err error) {
@@ -149,7 +143,7 @@ func (s *Service) scan(ctx context.Context, workers int, reuse bool, fn func(wor
 						return senda.Wrap(err, "eligibility.profiles_sealed")
 					}
 					r.Data = nil
-					b.rows, b.ends = append(b.rows, r), append(b.ends, len(b.buf))
+					b.add(r)
 					return nil
 				})
 				if err != nil {
@@ -179,10 +173,7 @@ func (s *Service) scan(ctx context.Context, workers int, reuse bool, fn func(wor
 				continue
 			}
 			if len(b.rows) > 0 {
-				start := 0
-				for i, end := range b.ends {
-					b.rows[i].Data, start = b.buf[start:end:end], end
-				}
+				b.place(func(r *store.ScreeningProfileRow, data []byte) { r.Data = data })
 				select {
 				case batches <- b:
 				case <-ctx.Done():
@@ -223,20 +214,37 @@ func (s *Service) scan(ctx context.Context, workers int, reuse bool, fn func(wor
 	return synced, firstErr
 }
 
-// profileBatch is a batch of opened screening profiles: each row's Data
-// ends at ends[i] in buf.
-type profileBatch struct {
-	rows []store.ScreeningProfileRow
+// batch is a batch of rows whose data (opened profiles, sealed results)
+// lie one after the other in buf: row i's ends at ends[i].
+type batch[R any] struct {
+	rows []R
 	buf  []byte
 	ends []int
 }
 
-// resultBatch is a batch of sealed results: each row's Data ends at
-// ends[i] in buf.
-type resultBatch struct {
-	rows []store.EligibilityResultRow
-	buf  []byte
-	ends []int
+// takeBatch returns a batch given back on free, emptied, or a new one.
+func takeBatch[R any](free chan *batch[R]) *batch[R] {
+	select {
+	case b := <-free:
+		b.rows, b.buf, b.ends = b.rows[:0], b.buf[:0], b.ends[:0]
+		return b
+	default:
+		return &batch[R]{}
+	}
+}
+
+// add appends a row whose data has just been appended to buf.
+func (b *batch[R]) add(r R) {
+	b.rows, b.ends = append(b.rows, r), append(b.ends, len(b.buf))
+}
+
+// place gives each row its data, once buf is complete.
+func (b *batch[R]) place(set func(r *R, data []byte)) {
+	start := 0
+	for i, end := range b.ends {
+		set(&b.rows[i], b.buf[start:end:end])
+		start = end
+	}
 }
 
 // ProgramCount counts one programme's outcomes in a run.
@@ -318,9 +326,9 @@ func (s *Service) runAll(ctx context.Context, c households.Caller, pack *policy.
 	defer cancel()
 	// Room for two transactions of results: the workers go on while the
 	// writer waits for the database.
-	toWrite := make(chan *resultBatch, 2*writeBatch/scanBatch+workers)
+	toWrite := make(chan *batch[store.EligibilityResultRow], 2*writeBatch/scanBatch+workers)
 	// Result batches go back to the workers once written.
-	spent := make(chan *resultBatch, 2*writeBatch/scanBatch+workers+2)
+	spent := make(chan *batch[store.EligibilityResultRow], 2*writeBatch/scanBatch+workers+2)
 	var (
 		writeErr             error
 		households, profiles int
@@ -330,7 +338,7 @@ func (s *Service) runAll(ctx context.Context, c households.Caller, pack *policy.
 	go func() {
 		defer close(written)
 		var pending []store.EligibilityResultRow
-		var held []*resultBatch
+		var held []*batch[store.EligibilityResultRow]
 		flush := func() {
 			if len(pending) > 0 && writeErr == nil {
 				rows := pending
@@ -359,13 +367,7 @@ func (s *Service) runAll(ctx context.Context, c households.Caller, pack *policy.
 	}()
 	synced, scanErr := s.scan(ctx, workers, true, func(wi int, rows []store.ScreeningProfileRow) error {
 		w := ws[wi]
-		var out *resultBatch
-		select {
-		case out = <-spent:
-			out.rows, out.buf, out.ends = out.rows[:0], out.buf[:0], out.ends[:0]
-		default:
-			out = &resultBatch{}
-		}
+		out := takeBatch(spent)
 		n := 0
 		for _, r := range rows {
 			ps, err := w.dec.decodeProfiles(r.Data)
@@ -391,13 +393,9 @@ func (s *Service) runAll(ctx context.Context, c households.Caller, pack *policy.
 			n += len(ps)
 			w.place = store.AppendEligibilityResultPlace(w.place[:0], r.HouseholdID, run.ID)
 			out.buf = s.Keys.SealAppend(out.buf, w.buf, w.place)
-			out.rows = append(out.rows, store.EligibilityResultRow{HouseholdID: r.HouseholdID, RunID: run.ID, HouseholdVersion: r.HouseholdVersion})
-			out.ends = append(out.ends, len(out.buf))
+			out.add(store.EligibilityResultRow{HouseholdID: r.HouseholdID, RunID: run.ID, HouseholdVersion: r.HouseholdVersion})
 		}
-		start := 0
-		for i, end := range out.ends {
-			out.rows[i].Data, start = out.buf[start:end:end], end
-		}
+		out.place(func(r *store.EligibilityResultRow, data []byte) { r.Data = data })
 		w.dec.reset()
 		countMu.Lock()
 		households += len(rows)
