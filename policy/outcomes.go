@@ -31,6 +31,15 @@ type ProgramOutcome struct {
 func (sc *Screener) Outcomes(person *profile.Person, h *profile.Household) []ProgramOutcome {
 	s := sc.s
 	s.load(person, h, sc.day)
+	if sc.states == nil {
+		// Room for every criterion of every programme, so that appending
+		// never moves the arrays the outcomes point into.
+		n := 0
+		for _, pr := range sc.progs {
+			n += 1 + len(pr.criteria)
+		}
+		sc.states, sc.needs = make([]uint8, 0, n), make([][]string, 0, n)
+	}
 	out, states, needs := sc.outs[:0], sc.states[:0], sc.needs[:0]
 	for _, pr := range sc.progs {
 		start, nstart := len(states), len(needs)
@@ -54,23 +63,38 @@ func (sc *Screener) Outcomes(person *profile.Person, h *profile.Household) []Pro
 				needs = append(needs, s.needsOf(c, v.u).paths)
 			}
 		}
-		r := Eligible
-		switch {
-		case failed:
-			r = Ineligible
-		case unknown:
-			r = NeedsInfo
-		}
-		out = append(out, ProgramOutcome{Program: pr.info.ID, Result: r, States: states[start:len(states):len(states)], Needs: needs[nstart:len(needs):len(needs)]})
+		out = append(out, ProgramOutcome{Program: pr.info.ID, Result: outcomeOf(failed, unknown),
+			States: states[start:len(states):len(states)], Needs: needs[nstart:len(needs):len(needs)]})
 	}
-	// The slices above point into states and needs as they were when
-	// taken; when appending moved them, point them at the final arrays.
-	k, n := 0, 0
-	for i := range out {
-		ls, ln := len(out[i].States), len(out[i].Needs)
-		out[i].States, out[i].Needs = states[k:k+ls:k+ls], needs[n:n+ln:n+ln]
-		k, n = k+ls, n+ln
-	}
-	sc.outs, sc.states, sc.needs = out, states, needs
+	sc.outs = out
 	return out
+}
+
+// Outcome is r without its texts.
+func (r *Result) Outcome() ProgramOutcome {
+	o := ProgramOutcome{Program: r.Program, Result: r.Result, States: make([]uint8, len(r.Criteria))}
+	for k, c := range r.Criteria {
+		switch {
+		case c.Passed == nil:
+			o.States[k] = StateUndecided
+			o.Needs = append(o.Needs, c.Needs)
+		case *c.Passed:
+			o.States[k] = StatePassed
+		default:
+			o.States[k] = StateFailed
+		}
+	}
+	return o
+}
+
+// outcomeOf is a programme's outcome: ineligible if a criterion failed,
+// else needs_info if one is undecided, else eligible.
+func outcomeOf(failed, unknown bool) Outcome {
+	switch {
+	case failed:
+		return Ineligible
+	case unknown:
+		return NeedsInfo
+	}
+	return Eligible
 }

@@ -363,14 +363,7 @@ func (s *screener) runInto(dst []Result, sl *slab, progs []*program, lang string
 			}
 			k++
 		}
-		switch {
-		case failed:
-			res.Result = Ineligible
-		case unknown:
-			res.Result = NeedsInfo
-		default:
-			res.Result = Eligible
-		}
+		res.Result = outcomeOf(failed, unknown)
 		res.Criteria = crs[start:k:k]
 		dst = append(dst, res)
 	}

@@ -94,19 +94,17 @@ func appendResultsHeader(b []byte, n int) []byte {
 	return binary.AppendUvarint(b, uint64(n))
 }
 
-// appendMemberResults appends one member's results.
+// appendMemberResults appends one member's results (see
+// appendMemberOutcomes).
 func appendMemberResults(b []byte, pi *packInfo, id, role string, rs []policy.Result) []byte {
-	b = appendString(b, id)
-	b = appendString(b, role)
-	b = binary.AppendUvarint(b, uint64(len(rs)))
+	os := make([]policy.ProgramOutcome, len(rs))
 	for i := range rs {
-		b = encodeResult(b, pi, &rs[i], i)
+		os[i] = rs[i].Outcome()
 	}
-	return b
+	return appendMemberOutcomes(b, pi, id, role, os)
 }
 
-// appendMemberOutcomes appends one member's results from their outcomes
-// without texts: the same bytes as appendMemberResults.
+// appendMemberOutcomes appends one member's results, from their outcomes.
 func appendMemberOutcomes(b []byte, pi *packInfo, id, role string, os []policy.ProgramOutcome) []byte {
 	b = appendString(b, id)
 	b = appendString(b, role)
@@ -127,37 +125,6 @@ func appendMemberOutcomes(b []byte, pi *packInfo, id, role string, os []policy.P
 			for _, p := range needs {
 				b = binary.AppendUvarint(b, uint64(fieldPathIndex[p]))
 			}
-		}
-	}
-	return b
-}
-
-func encodeResult(b []byte, pi *packInfo, r *policy.Result, hint int) []byte {
-	b = binary.AppendUvarint(b, uint64(pi.index(r.Program, hint)))
-	n := len(r.Criteria)
-	b = binary.AppendUvarint(b, uint64(n))
-	at := len(b)
-	for range (n + 3) / 4 {
-		b = append(b, 0)
-	}
-	for k := range r.Criteria {
-		st := byte(stateUndecided)
-		if p := r.Criteria[k].Passed; p != nil {
-			st = stateFailed
-			if *p {
-				st = statePassed
-			}
-		}
-		b[at+k/4] |= st << (2 * (k % 4))
-	}
-	for k := range r.Criteria {
-		if r.Criteria[k].Passed != nil {
-			continue
-		}
-		needs := r.Criteria[k].Needs
-		b = binary.AppendUvarint(b, uint64(len(needs)))
-		for _, p := range needs {
-			b = binary.AppendUvarint(b, uint64(fieldPathIndex[p]))
 		}
 	}
 	return b
