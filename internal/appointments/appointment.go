@@ -9,6 +9,7 @@ import (
 	"github.com/senda-platform/senda"
 	"github.com/senda-platform/senda/household"
 	"github.com/senda-platform/senda/internal/access"
+	"github.com/senda-platform/senda/internal/households"
 	"github.com/senda-platform/senda/internal/jobs"
 	"github.com/senda-platform/senda/internal/store"
 	"github.com/senda-platform/senda/reference"
@@ -397,7 +398,7 @@ func (s *Service) CheckIn(ctx context.Context, c Caller, in CheckInInput) (*Arri
 		out.Appointment = view(a, false)
 		h, err := tx.Household(ctx, a.HouseholdID)
 		if err == nil {
-			if full, err := s.openHousehold(h); err == nil {
+			if full, err := households.Open(s.Keys, h); err == nil {
 				for _, m := range full.Members {
 					out.Members = append(out.Members, strings.TrimSpace(m.GivenNames+" "+strings.Join(m.Surnames, " ")))
 				}
@@ -535,7 +536,7 @@ func (s *Service) notifyHousehold(ctx context.Context, tx *store.Tx, r store.Hou
 	if s.Outbox == nil {
 		return "", nil
 	}
-	h, err := s.openHousehold(r)
+	h, err := households.Open(s.Keys, r)
 	if err != nil {
 		return "", err
 	}

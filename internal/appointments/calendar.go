@@ -13,6 +13,7 @@ import (
 	qrcode "github.com/skip2/go-qrcode"
 
 	"github.com/senda-platform/senda"
+	"github.com/senda-platform/senda/internal/households"
 	"github.com/senda-platform/senda/internal/i18n"
 	"github.com/senda-platform/senda/internal/store"
 	"github.com/senda-platform/senda/reference"
@@ -87,7 +88,7 @@ func (s *Service) Pass(ctx context.Context, c Caller, id string, show Show) (*Pa
 			if err != nil {
 				return err
 			}
-			full, err := s.openHousehold(h)
+			full, err := households.Open(s.Keys, h)
 			if err != nil {
 				return err
 			}

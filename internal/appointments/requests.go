@@ -9,8 +9,8 @@ import (
 	"time"
 
 	"github.com/senda-platform/senda"
-	"github.com/senda-platform/senda/household"
 	"github.com/senda-platform/senda/internal/access"
+	"github.com/senda-platform/senda/internal/households"
 	"github.com/senda-platform/senda/internal/store"
 )
 
@@ -125,7 +125,7 @@ func (s *Service) Submit(ctx context.Context, c Caller, in RequestInput) (*Reque
 	if held {
 		return nil, conflict("appointments.has_appointment", nil)
 	}
-	full, err := s.openHousehold(h)
+	full, err := households.Open(s.Keys, h)
 	if err != nil {
 		return nil, err
 	}
@@ -200,20 +200,6 @@ func (s *Service) requester(ctx context.Context, c Caller, id string) (store.Hou
 		return nil
 	}()
 	return h.HouseholdRow, h.Held, err
-}
-
-// openHousehold unseals a household.
-func (s *Service) openHousehold(r store.HouseholdRow) (*household.Household, error) {
-	b, err := s.Keys.Open(r.Data, "households.data/"+r.ID)
-	if err != nil {
-		return nil, senda.Wrap(err, "household.sealed")
-	}
-	var h household.Household
-	if err := json.Unmarshal(b, &h); err != nil {
-		return nil, senda.Wrap(err, "household.sealed")
-	}
-	h.ID, h.Receipt, h.Status, h.Version, h.Place = r.ID, r.Receipt, r.Status, r.Version, r.Place
-	return &h, nil
 }
 
 // Withdraw takes back a household's request for a date while its window is

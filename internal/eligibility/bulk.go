@@ -2,7 +2,6 @@ package eligibility
 
 import (
 	"context"
-	"encoding/json"
 	"runtime"
 	"slices"
 	"sort"
@@ -11,7 +10,6 @@ import (
 	"time"
 
 	"github.com/senda-platform/senda"
-	"github.com/senda-platform/senda/household"
 	"github.com/senda-platform/senda/internal/audit"
 	"github.com/senda-platform/senda/internal/households"
 	"github.com/senda-platform/senda/internal/store"
@@ -64,7 +62,7 @@ func (s *Service) syncIDs(ctx context.Context, ids []string) (int, error) {
 			if err != nil {
 				return err
 			}
-			h, err := s.openHousehold(r)
+			h, err := households.Open(s.Keys, r)
 			if err != nil {
 				return err
 			}
@@ -81,20 +79,6 @@ func (s *Service) syncIDs(ctx context.Context, ids []string) (int, error) {
 		return 0, err
 	}
 	return len(rows), nil
-}
-
-// openHousehold unseals a stored household document.
-func (s *Service) openHousehold(r store.HouseholdRow) (*household.Household, error) {
-	b, err := s.Keys.Open(r.Data, "households.data/"+r.ID)
-	if err != nil {
-		return nil, senda.Wrap(err, "household.sealed")
-	}
-	var h household.Household
-	if err := json.Unmarshal(b, &h); err != nil {
-		return nil, senda.Wrap(err, "household.sealed")
-	}
-	h.ID, h.Receipt, h.Status, h.Version, h.Place = r.ID, r.Receipt, r.Status, r.Version, r.Place
-	return &h, nil
 }
 
 // scan reads the stored screening profiles of every submitted household
@@ -570,7 +554,7 @@ func (s *Service) whatIf(ctx context.Context, c households.Caller, from, to *pol
 			}
 			ah.Receipt, ah.Place = r.Receipt, r.Place
 			if names && c.Scope.Contains(r.Place) {
-				h, err := s.openHousehold(r)
+				h, err := households.Open(s.Keys, r)
 				if err != nil {
 					return err
 				}

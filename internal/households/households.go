@@ -66,8 +66,12 @@ func (s *Service) visible(ctx context.Context, c Caller, h store.HouseholdRow) (
 func place(id string) string { return "households.data/" + id }
 
 // open unseals a stored household.
-func (s *Service) open(r store.HouseholdRow) (*household.Household, error) {
-	b, err := s.Keys.Open(r.Data, place(r.ID))
+func (s *Service) open(r store.HouseholdRow) (*household.Household, error) { return Open(s.Keys, r) }
+
+// Open unseals a stored household document with keys, with the row's
+// columns (id, receipt, status, version, place, update time) set.
+func Open(keys *seal.Keyring, r store.HouseholdRow) (*household.Household, error) {
+	b, err := keys.Open(r.Data, place(r.ID))
 	if err != nil {
 		return nil, senda.Wrap(err, "household.sealed")
 	}
