@@ -704,6 +704,10 @@ func (tx *Tx) UpsertRequest(ctx context.Context, st *IntakeStatements, r Request
 	return id, err == nil && key != r.Key, err
 }
 
+// requestSlot is what makes a request unique: one live request per
+// household and date.
+type requestSlot struct{ date, household string }
+
 // upsertHead and upsertTail frame the rows of a multi-row upsert.
 const (
 	upsertHead = `INSERT INTO appointment_requests (key, id, service_date, household_id, size, registered_at, preferences, status, created_at, updated_at) VALUES `
@@ -730,16 +734,15 @@ func (tx *Tx) UpsertRequests(ctx context.Context, st *IntakeStatements, rows []R
 	}
 	// One statement may not touch a row twice: a household's second row
 	// goes in the next round.
-	type slot struct{ date, household string }
 	pending := make([]int, len(rows))
 	for i := range pending {
 		pending[i] = i
 	}
 	for len(pending) > 0 {
-		seen := make(map[slot]bool, len(pending))
+		seen := make(map[requestSlot]bool, len(pending))
 		var round, later []int
 		for _, i := range pending {
-			k := slot{rows[i].ServiceDate, rows[i].HouseholdID}
+			k := requestSlot{rows[i].ServiceDate, rows[i].HouseholdID}
 			if seen[k] {
 				later = append(later, i)
 				continue
@@ -760,11 +763,10 @@ func (tx *Tx) UpsertRequests(ctx context.Context, st *IntakeStatements, rows []R
 // upsertChunk upserts rows[i] for each i of chunk in one statement (no two
 // for the same household and date).
 func (tx *Tx) upsertChunk(ctx context.Context, rows []RequestRow, chunk []int, ids []string, replaced []bool) error {
-	type slot struct{ date, household string }
 	var q strings.Builder
 	q.WriteString(upsertHead)
 	args := make([]any, 0, 8*len(chunk))
-	at := map[slot]int{}
+	at := map[requestSlot]int{}
 	for n, i := range chunk {
 		r := rows[i]
 		if n > 0 {
@@ -773,7 +775,7 @@ func (tx *Tx) upsertChunk(ctx context.Context, rows []RequestRow, chunk []int, i
 		k := len(args)
 		fmt.Fprintf(&q, "($%d, $%d, $%d, $%d, $%d, $%d, $%d, 'live', $%d, $%d)", k+1, k+2, k+3, k+4, k+5, k+6, k+7, k+8, k+8)
 		args = append(args, r.Key, r.ID, r.ServiceDate, r.HouseholdID, r.Size, Micros(r.RegisteredAt), r.Preferences, Micros(tx.Now))
-		at[slot{r.ServiceDate, r.HouseholdID}] = i
+		at[requestSlot{r.ServiceDate, r.HouseholdID}] = i
 	}
 	q.WriteString(upsertTail)
 	res, err := tx.QueryContext(ctx, q.String(), args...)
@@ -787,7 +789,7 @@ func (tx *Tx) upsertChunk(ctx context.Context, rows []RequestRow, chunk []int, i
 		if err := res.Scan(&key, &id, &date, &household); err != nil {
 			return err
 		}
-		i, ok := at[slot{date, household}]
+		i, ok := at[requestSlot{date, household}]
 		if !ok {
 			return fmt.Errorf("store: upsert returned an unknown request for %s", date)
 		}
