@@ -17,6 +17,10 @@ import (
 // checkpointEvery is how often the log is checkpointed.
 const checkpointEvery = 250 * time.Millisecond
 
+// restartFrames is the length of the log (in pages) past which a
+// checkpoint also restarts it.
+const restartFrames = 4096
+
 type checkpointer struct {
 	db   *sql.DB
 	quit chan struct{}
@@ -40,7 +44,11 @@ func (c *checkpointer) run() {
 			return
 		case <-t.C:
 			// An error (the database busy) only means trying again later.
-			c.db.ExecContext(context.Background(), `PRAGMA wal_checkpoint(PASSIVE)`)
+			var busy, frames, copied int
+			err := c.db.QueryRowContext(context.Background(), `PRAGMA wal_checkpoint(PASSIVE)`).Scan(&busy, &frames, &copied)
+			if err == nil && frames >= restartFrames {
+				c.db.ExecContext(context.Background(), `PRAGMA wal_checkpoint(RESTART)`)
+			}
 		}
 	}
 }
