@@ -115,6 +115,9 @@ type Service struct {
 	intake     chan *intakeItem
 	stmtMu     sync.Mutex
 	stmts      *store.IntakeStatements
+	verdictMu  sync.Mutex
+	verdicts   map[string]verdict // eligibility, by household
+	owned      map[string]string  // the household each applicant asks for
 	stop       chan struct{}
 	wg         sync.WaitGroup
 

@@ -3,9 +3,11 @@ package appointments
 import (
 	"context"
 	"sort"
+	"strings"
 	"time"
 
 	"github.com/senda-platform/senda"
+	"github.com/senda-platform/senda/internal/households"
 	"github.com/senda-platform/senda/internal/store"
 )
 
@@ -16,12 +18,13 @@ import (
 // one by one so that one bad request cannot sink the others.
 
 type intakeItem struct {
-	ctx     context.Context
-	c       Caller
-	row     store.RequestRow
-	subject string
-	zone    *time.Location
-	done    chan struct{}
+	ctx       context.Context
+	c         Caller
+	household string // as asked: empty for the caller's only household
+	row       store.RequestRow
+	subject   string
+	zone      *time.Location
+	done      chan struct{}
 
 	id       string
 	replaced bool
@@ -142,8 +145,41 @@ func (s *Service) writeBatch(ctx context.Context, tx *store.Tx, stmts *store.Int
 	var tr trail
 	var open []*intakeItem
 	var rows []store.RequestRow
+	var named, owners []string
 	for _, it := range items {
+		if it.household != "" {
+			named = append(named, it.household)
+		} else if own := owner(it.c); own != "" {
+			owners = append(owners, own)
+		}
+	}
+	byID, byOwner, err := tx.IntakeFacts(ctx, named, owners)
+	if err != nil {
+		return err
+	}
+	found := make([]store.IntakeHousehold, len(items))
+	var asking []store.HouseholdRow
+	for i, it := range items {
 		it.err, it.id, it.replaced = nil, "", false
+		if found[i], it.err = s.admit(it, byID, byOwner); it.err == nil {
+			asking = append(asking, found[i].HouseholdRow)
+		}
+	}
+	verdicts, err := s.eligible(ctx, tx, asking)
+	if err != nil {
+		return err
+	}
+	for i, it := range items {
+		if it.err != nil {
+			continue
+		}
+		h := found[i]
+		if v := verdicts[h.ID]; !v.ok {
+			it.err = &senda.Error{Code: senda.CodeConflict, Key: "appointments.not_eligible", Args: map[string]any{"reasons": strings.Join(v.reasons, ", ")}}
+			continue
+		}
+		it.row.HouseholdID, it.row.Size, it.row.RegisteredAt = h.ID, h.Size, h.CreatedAt.Truncate(time.Second)
+		it.subject = subject(h.HouseholdRow)
 		st := draws[it.row.ServiceDate]
 		if st == nil {
 			d, err := s.drawForIntake(ctx, tx, stmts, it.row.ServiceDate, &tr)
@@ -177,6 +213,155 @@ func (s *Service) writeBatch(ctx context.Context, tx *store.Tx, stmts *store.Int
 		tr.add(it.c, action, "appointment_request", it.id, it.subject, "preferences", "size")
 	}
 	return tr.flush(ctx, tx)
+}
+
+// admit finds the household a request is for (the one named, or the
+// caller's only household) among those the batch read, and checks that the
+// caller acts for it and that it may ask: registered and holding no live
+// appointment. (Eligibility is decided for the whole batch next.)
+func (s *Service) admit(it *intakeItem, byID map[string]store.IntakeHousehold, byOwner map[string][]store.IntakeHousehold) (store.IntakeHousehold, error) {
+	own := owner(it.c)
+	var h store.IntakeHousehold
+	if it.household == "" {
+		list := byOwner[own]
+		if own == "" || len(list) != 1 {
+			return h, invalid("body.household_id", "appointments.household_required", nil)
+		}
+		h = list[0]
+	} else {
+		var ok bool
+		// The helper's consent was checked before the request queued.
+		if h, ok = byID[it.household]; !ok || own == "" || h.OwnerAccount != own {
+			return h, notFound()
+		}
+	}
+	if h.Status != "submitted" {
+		return h, conflict("appointments.household_draft", nil)
+	}
+	// A household that holds an appointment waits until it is used or
+	// given back. (Should one be committed next to this transaction, the
+	// close leaves the request out of the draw.)
+	if h.Held {
+		return h, conflict("appointments.has_appointment", nil)
+	}
+	return h, nil
+}
+
+// verdict is an eligibility decision on one version of a household, on one
+// day.
+type verdict struct {
+	version int
+	day     string
+	ok      bool
+	reasons []string
+}
+
+// maxVerdicts bounds the eligibility decisions kept in memory.
+const maxVerdicts = 100_000
+
+// verdictOf returns the decision kept for a household, if it is still for
+// the household's version and for the day.
+func (s *Service) verdictOf(id string, version int, day string) (verdict, bool) {
+	s.verdictMu.Lock()
+	defer s.verdictMu.Unlock()
+	v, ok := s.verdicts[id]
+	return v, ok && (version == 0 || v.version == version) && v.day == day
+}
+
+// keepVerdicts remembers decisions, and which household each owner asks
+// for.
+func (s *Service) keepVerdicts(vs map[string]verdict, owners map[string]string) {
+	s.verdictMu.Lock()
+	defer s.verdictMu.Unlock()
+	if s.verdicts == nil || len(s.verdicts)+len(vs) > maxVerdicts {
+		s.verdicts = make(map[string]verdict)
+	}
+	if s.owned == nil || len(s.owned)+len(owners) > maxVerdicts {
+		s.owned = make(map[string]string)
+	}
+	for id, v := range vs {
+		s.verdicts[id] = v
+	}
+	for own, id := range owners {
+		s.owned[own] = id
+	}
+}
+
+// decide opens a household's document and decides its eligibility.
+func (s *Service) decide(ctx context.Context, row store.HouseholdRow, day string) (verdict, error) {
+	doc, err := households.Open(s.Keys, row)
+	if err != nil {
+		return verdict{}, err
+	}
+	ok, reasons, err := s.Eligibility(ctx, doc)
+	return verdict{version: row.Version, day: day, ok: ok, reasons: reasons}, err
+}
+
+// prepareVerdict decides, before a request queues, the eligibility of the
+// household it is for, unless a decision for the day is kept: the first
+// request of a household reads it (and answers not_found or
+// household_required as the writer would).
+func (s *Service) prepareVerdict(ctx context.Context, c Caller, id string, now time.Time) error {
+	day := now.UTC().Format(time.DateOnly)
+	known := id
+	if known == "" {
+		s.verdictMu.Lock()
+		known = s.owned[owner(c)]
+		s.verdictMu.Unlock()
+	}
+	if known != "" {
+		if _, ok := s.verdictOf(known, 0, day); ok {
+			return nil
+		}
+	}
+	h, _, err := s.requester(ctx, c, id)
+	if err != nil {
+		return err
+	}
+	v, err := s.decide(ctx, h, day)
+	if err != nil {
+		return err
+	}
+	var owners map[string]string
+	if id == "" {
+		owners = map[string]string{owner(c): h.ID}
+	}
+	s.keepVerdicts(map[string]verdict{h.ID: v}, owners)
+	return nil
+}
+
+// eligible decides whether each of the households may request
+// appointments. Decisions are kept for the household's version and the
+// day (the request path makes them, in parallel); the documents of
+// households without a current one are read here, in one statement.
+func (s *Service) eligible(ctx context.Context, tx *store.Tx, hs []store.HouseholdRow) (map[string]verdict, error) {
+	day := tx.Now.UTC().Format(time.DateOnly)
+	out := make(map[string]verdict, len(hs))
+	var open []string
+	for _, h := range hs {
+		if v, ok := s.verdictOf(h.ID, h.Version, day); ok {
+			out[h.ID] = v
+		} else {
+			open = append(open, h.ID)
+		}
+	}
+	if len(open) == 0 {
+		return out, nil
+	}
+	rows, err := tx.HouseholdsByID(ctx, open)
+	if err != nil {
+		return nil, err
+	}
+	made := make(map[string]verdict, len(rows))
+	for _, row := range rows {
+		v, err := s.decide(ctx, row, day)
+		if err != nil {
+			return nil, err
+		}
+		out[row.ID], made[row.ID] = v, v
+	}
+	s.keepVerdicts(made, nil)
+	return out, nil
 }
 
 // intakeStatements returns the intake's prepared statements, preparing

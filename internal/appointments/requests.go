@@ -10,7 +10,6 @@ import (
 
 	"github.com/senda-platform/senda"
 	"github.com/senda-platform/senda/internal/access"
-	"github.com/senda-platform/senda/internal/households"
 	"github.com/senda-platform/senda/internal/store"
 )
 
@@ -98,9 +97,19 @@ func (s *Service) Submit(ctx context.Context, c Caller, in RequestInput) (*Reque
 			return nil, invalid("body.service_date", "validation.date", nil)
 		}
 	}
-	h, held, err := s.requester(ctx, c, in.HouseholdID)
-	if err != nil {
-		return nil, err
+	// A helper acts only with the applicant's live consent; which household
+	// is meant, and whether it may ask, the intake writer checks in the
+	// transaction that stores the request.
+	if c.Role == access.Helper {
+		if ok, err := s.consented(ctx, c); err != nil || !ok {
+			if err != nil {
+				return nil, err
+			}
+			if in.HouseholdID == "" {
+				return nil, invalid("body.household_id", "appointments.household_required", nil)
+			}
+			return nil, notFound()
+		}
 	}
 	// The applicant's own zone: the one they gave, else their first
 	// preferred location's.
@@ -116,38 +125,32 @@ func (s *Service) Submit(ctx context.Context, c Caller, in RequestInput) (*Reque
 	if !open {
 		return nil, s.closedError(now, date, zone)
 	}
-	if h.Status != "submitted" {
-		return nil, conflict("appointments.household_draft", nil)
-	}
-	// A household that holds an appointment waits until it is used or
-	// given back. (Checked on the read side: should one come between this
-	// and the commit, the close leaves the request out of the draw.)
-	if held {
-		return nil, conflict("appointments.has_appointment", nil)
-	}
-	full, err := households.Open(s.Keys, h)
-	if err != nil {
+	// Decide eligibility here, where requests run in parallel, unless it is
+	// known already; the writer only checks that the household did not
+	// change since.
+	if err := s.prepareVerdict(ctx, c, in.HouseholdID, now); err != nil {
 		return nil, err
 	}
-	ok, reasons, err := s.Eligibility(ctx, full)
-	if err != nil {
-		return nil, err
-	}
-	if !ok {
-		return nil, &senda.Error{Code: senda.CodeConflict, Key: "appointments.not_eligible", Args: map[string]any{"reasons": strings.Join(reasons, ", ")}}
-	}
-	it := &intakeItem{ctx: ctx, c: c, done: make(chan struct{}), zone: zone, row: store.RequestRow{
-		Key: store.NewID(), ID: newRequestID(), ServiceDate: date, HouseholdID: h.ID, Size: h.Size,
-		RegisteredAt: h.CreatedAt.Truncate(time.Second), Preferences: strings.Join(prefs, ","),
-	}, subject: subject(h)}
+	it := &intakeItem{ctx: ctx, c: c, done: make(chan struct{}), zone: zone, household: in.HouseholdID, row: store.RequestRow{
+		Key: store.NewID(), ID: newRequestID(), ServiceDate: date, Preferences: strings.Join(prefs, ","),
+	}}
 	if err := s.enqueue(ctx, it); err != nil {
 		return nil, err
 	}
 	if it.err != nil {
 		return nil, it.err
 	}
-	return &Request{ID: it.id, ServiceDate: date, HouseholdID: h.ID, Size: h.Size, RegisteredAt: it.row.RegisteredAt, Preferences: prefs,
+	return &Request{ID: it.id, ServiceDate: date, HouseholdID: it.row.HouseholdID, Size: it.row.Size, RegisteredAt: it.row.RegisteredAt, Preferences: prefs,
 		Status: "live", Replaced: it.replaced, UpdatedAt: it.at, Window: s.WindowFor(now, date, zone.String())}, nil
+}
+
+// consented reports whether a helper holds the live consent of the
+// applicant it acts for.
+func (s *Service) consented(ctx context.Context, c Caller) (bool, error) {
+	if c.OnBehalfOf == "" || s.ActsFor == nil {
+		return false, nil
+	}
+	return s.ActsFor(ctx, c.AccountID, c.OnBehalfOf)
 }
 
 // requester finds the household a caller asks for (the one named, or the

@@ -3,10 +3,13 @@ package appointments_test
 import (
 	"context"
 	"strings"
+	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
 	"github.com/senda-platform/senda"
+	"github.com/senda-platform/senda/household"
 	"github.com/senda-platform/senda/internal/access"
 	"github.com/senda-platform/senda/internal/appointments"
 	"github.com/senda-platform/senda/internal/audit"
@@ -182,6 +185,77 @@ func TestConcurrentRequestsOneLivePerHousehold(t *testing.T) {
 		})
 		if err != nil || n != 3 {
 			t.Fatalf("got %d live requests (%v), want 3", n, err)
+		}
+	})
+}
+
+// Eligibility is decided once per household version and day: asking again
+// does not open the household again, and any change to the household, or a
+// new day, is decided anew, also when the change lands between the request
+// path's decision and the writer's check.
+func TestEligibilityKeptPerHouseholdVersion(t *testing.T) {
+	storetest.ForEachEngine(t, func(t *testing.T, db *store.DB) {
+		ctx := context.Background()
+		e := newEnv(t, db, appointments.Default())
+		var calls atomic.Int32
+		e.svc.Eligibility = func(ctx context.Context, h *household.Household) (bool, []string, error) {
+			calls.Add(1)
+			return appointments.InMexico(ctx, h)
+		}
+		const date = "2025-03-02"
+		e.clock.Set(inWindow(date, 1))
+		a := e.newApplicant(2, "es")
+		move := func(country string) {
+			t.Helper()
+			h, err := e.hh.Get(ctx, a.caller, a.household)
+			if err != nil {
+				t.Fatal(err)
+			}
+			h.Members[0].Screening.CurrentCountry = &country
+			if _, err := e.hh.Save(ctx, a.caller, h, ""); err != nil {
+				t.Fatal(err)
+			}
+		}
+		steps := []struct {
+			name      string
+			before    func()
+			household string // as asked; empty for the only one
+			eligible  bool
+			calls     int32 // decisions made so far
+		}{
+			{"first request", nil, a.household, true, 1},
+			{"again", nil, a.household, true, 1},
+			{"again, household left out", nil, "", true, 2}, // the owner's household is learnt once
+			{"again, household left out, known", nil, "", true, 2},
+			{"moved to Guatemala", func() { move("GT") }, a.household, false, 3},
+			{"still in Guatemala", nil, "", false, 3},
+			{"back in Mexico", func() { move("MX") }, "", true, 4},
+			{"the next day", func() { e.clock.Set(inWindow("2025-03-03", 1)) }, a.household, true, 5},
+		}
+		for _, s := range steps {
+			if s.before != nil {
+				s.before()
+			}
+			_, err := e.svc.Submit(ctx, a.caller, appointments.RequestInput{HouseholdID: s.household, Preferences: []string{"POE-SYS"}})
+			if s.eligible && err != nil || !s.eligible && !isKey(err, "appointments.not_eligible") {
+				t.Fatalf("%s: got %v, want eligible %v", s.name, err, s.eligible)
+			}
+			if got := calls.Load(); got != s.calls {
+				t.Errorf("%s: %d decisions, want %d", s.name, got, s.calls)
+			}
+		}
+
+		// A change between the request path's decision and the writer's
+		// check: the writer sees the new version and decides again.
+		var moved sync.Once
+		e.svc.Eligibility = func(ctx context.Context, h *household.Household) (bool, []string, error) {
+			calls.Add(1)
+			moved.Do(func() { move("GT") })
+			return appointments.InMexico(ctx, h)
+		}
+		e.clock.Set(inWindow("2025-03-04", 1))
+		if _, err := e.svc.Submit(ctx, a.caller, appointments.RequestInput{HouseholdID: a.household, Preferences: []string{"POE-SYS"}}); !isKey(err, "appointments.not_eligible") {
+			t.Fatalf("household changed while its request queued: got %v, want not eligible", err)
 		}
 	})
 }

@@ -863,6 +863,47 @@ func (st *IntakeStatements) IntakeHousehold(ctx context.Context, id string) (Int
 	return h, mapErr(err)
 }
 
+// intakeFactCols are the columns of a household the intake writer checks:
+// everything but the sealed document, and whether it holds a live
+// appointment.
+const intakeFactCols = `id, receipt, place, COALESCE(owner_account, ''), created_by, status, version, size, nationality, COALESCE(external_key, ''), created_at, updated_at, ` + heldCol
+
+// IntakeFacts reads, inside the intake writer's transaction, the households
+// that ids name and those that owners own, without their sealed documents:
+// the writer checks each request against them in the same transaction that
+// stores it. (Read-write transactions only.)
+func (tx *Tx) IntakeFacts(ctx context.Context, ids, owners []string) (byID map[string]IntakeHousehold, byOwner map[string][]IntakeHousehold, err error) {
+	byID, byOwner = make(map[string]IntakeHousehold, len(ids)), make(map[string][]IntakeHousehold, len(owners))
+	scan := func(rs *sql.Rows) (IntakeHousehold, error) {
+		var h IntakeHousehold
+		var c, u int64
+		err := rs.Scan(&h.ID, &h.Receipt, &h.Place, &h.OwnerAccount, &h.CreatedBy, &h.Status, &h.Version, &h.Size, &h.Nationality, &h.ExternalKey, &c, &u, &h.Held)
+		h.CreatedAt, h.UpdatedAt = FromMicros(c), FromMicros(u)
+		return h, err
+	}
+	err = tx.eachID(ctx, `SELECT `+intakeFactCols+` FROM households h WHERE id = ANY($1)`,
+		`SELECT `+intakeFactCols+` FROM households h WHERE id IN (SELECT value FROM json_each($1))`, ids, nil,
+		func(rs *sql.Rows) error {
+			h, err := scan(rs)
+			byID[h.ID] = h
+			return err
+		})
+	if err != nil {
+		return nil, nil, err
+	}
+	err = tx.eachID(ctx, `SELECT `+intakeFactCols+` FROM households h WHERE owner_account = ANY($1)`,
+		`SELECT `+intakeFactCols+` FROM households h WHERE owner_account IN (SELECT value FROM json_each($1))`, owners, nil,
+		func(rs *sql.Rows) error {
+			h, err := scan(rs)
+			byOwner[h.OwnerAccount] = append(byOwner[h.OwnerAccount], h)
+			return err
+		})
+	if err != nil {
+		return nil, nil, err
+	}
+	return byID, byOwner, nil
+}
+
 // Request reads the request of a household for a date.
 func (tx *Tx) Request(ctx context.Context, date, householdID string) (RequestRow, error) {
 	return scanRequest(tx.QueryRowContext(ctx, `SELECT `+requestCols+` FROM appointment_requests WHERE service_date = $1 AND household_id = $2`, date, householdID))
