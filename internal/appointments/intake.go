@@ -259,8 +259,9 @@ type verdict struct {
 // maxVerdicts bounds the eligibility decisions kept in memory.
 const maxVerdicts = 100_000
 
-// verdictOf returns the decision kept for a household, if it is still for
-// the household's version and for the day.
+// verdictOf returns the decision kept for a household, if it is for the
+// day and for the household's version (any version when version is 0:
+// households start at 1).
 func (s *Service) verdictOf(id string, version int, day string) (verdict, bool) {
 	s.verdictMu.Lock()
 	defer s.verdictMu.Unlock()

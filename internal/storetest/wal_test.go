@@ -16,9 +16,6 @@ import (
 // checkpointer also restarts it, and later commits overwrite the log in
 // place instead of growing it.
 func TestWriteAheadLogStaysBoundedUnderContinuousWrites(t *testing.T) {
-	if testing.Short() {
-		t.Skip("writes 128 MiB")
-	}
 	ctx := context.Background()
 	o := Options(t, store.SQLite)
 	db, err := store.Open(ctx, o)
