@@ -315,7 +315,7 @@ func (s *Service) prepareVerdict(ctx context.Context, c Caller, id string, now t
 			return nil
 		}
 	}
-	h, _, err := s.requester(ctx, c, id)
+	h, err := s.requester(ctx, c, id)
 	if err != nil {
 		return err
 	}

@@ -153,56 +153,49 @@ func (s *Service) consented(ctx context.Context, c Caller) (bool, error) {
 	return s.ActsFor(ctx, c.AccountID, c.OnBehalfOf)
 }
 
-// requester finds the household a caller asks for (the one named, or the
-// caller's only household) and whether it holds a live appointment.
-func (s *Service) requester(ctx context.Context, c Caller, id string) (store.HouseholdRow, bool, error) {
-	var h store.IntakeHousehold
+// requester finds the household a caller asks for: the one named, or the
+// caller's only household.
+func (s *Service) requester(ctx context.Context, c Caller, id string) (store.HouseholdRow, error) {
 	st, err := s.intakeStatements(ctx)
 	if err != nil {
-		return h.HouseholdRow, false, err
+		return store.HouseholdRow{}, err
 	}
-	err = func() error {
-		if id == "" {
-			own := owner(c)
-			if own == "" {
-				return invalid("body.household_id", "appointments.household_required", nil)
-			}
-			if c.Role == access.Helper {
-				if ok, err := s.ActsFor(ctx, c.AccountID, own); err != nil || !ok {
-					if err != nil {
-						return err
-					}
-					return invalid("body.household_id", "appointments.household_required", nil)
+	if id == "" {
+		own := owner(c)
+		if own == "" {
+			return store.HouseholdRow{}, invalid("body.household_id", "appointments.household_required", nil)
+		}
+		if c.Role == access.Helper {
+			if ok, err := s.consented(ctx, c); err != nil || !ok {
+				if err != nil {
+					return store.HouseholdRow{}, err
 				}
+				return store.HouseholdRow{}, invalid("body.household_id", "appointments.household_required", nil)
 			}
-			list, err := st.IntakeHouseholds(ctx, own, 2)
-			if err != nil {
-				return err
-			}
-			if len(list) != 1 {
-				return invalid("body.household_id", "appointments.household_required", nil)
-			}
-			h = list[0]
-			return nil
 		}
-		var err error
-		h, err = st.IntakeHousehold(ctx, id)
-		if store.IsNotFound(err) {
-			return notFound()
-		}
+		list, err := st.IntakeHouseholds(ctx, own, 2)
 		if err != nil {
-			return err
+			return store.HouseholdRow{}, err
 		}
-		ok, err := s.actsFor(ctx, c, h.HouseholdRow)
+		if len(list) != 1 {
+			return store.HouseholdRow{}, invalid("body.household_id", "appointments.household_required", nil)
+		}
+		return list[0], nil
+	}
+	h, err := st.IntakeHousehold(ctx, id)
+	if store.IsNotFound(err) {
+		return h, notFound()
+	}
+	if err != nil {
+		return h, err
+	}
+	if ok, err := s.actsFor(ctx, c, h); err != nil || !ok {
 		if err != nil {
-			return err
+			return h, err
 		}
-		if !ok {
-			return notFound()
-		}
-		return nil
-	}()
-	return h.HouseholdRow, h.Held, err
+		return h, notFound()
+	}
+	return h, nil
 }
 
 // Withdraw takes back a household's request for a date while its window is
@@ -212,7 +205,7 @@ func (s *Service) Withdraw(ctx context.Context, c Caller, householdID, date stri
 		return invalid("path.service_date", "validation.date", nil)
 	}
 	if householdID == "" {
-		h, _, err := s.requester(ctx, c, "")
+		h, err := s.requester(ctx, c, "")
 		if err != nil {
 			return err
 		}

@@ -672,8 +672,8 @@ func (db *DB) PrepareIntake(ctx context.Context) (*IntakeStatements, error) {
 		preferences = excluded.preferences, status = 'live', updated_at = excluded.updated_at
 		RETURNING key, id`},
 		{db.w, &st.draw, `SELECT ` + drawCols + ` FROM draws WHERE service_date = $1` + lock},
-		{db.r, &st.owned, `SELECT ` + householdCols + `, ` + heldCol + ` FROM households h WHERE owner_account = $1 LIMIT $2`},
-		{db.r, &st.household, `SELECT ` + householdCols + `, ` + heldCol + ` FROM households h WHERE id = $1`},
+		{db.r, &st.owned, `SELECT ` + householdCols + ` FROM households WHERE owner_account = $1 LIMIT $2`},
+		{db.r, &st.household, `SELECT ` + householdCols + ` FROM households WHERE id = $1`},
 	} {
 		s, err := p.pool.PrepareContext(ctx, p.q)
 		if err != nil {
@@ -814,24 +814,16 @@ func (tx *Tx) IntakeDraw(ctx context.Context, st *IntakeStatements, date string)
 // heldCol says whether the household h holds a live appointment.
 const heldCol = `EXISTS (SELECT 1 FROM appointments a WHERE a.household_id = h.id AND a.status IN ('allocated', 'confirmed'))`
 
-// IntakeHousehold is a household as the request path reads it: the row and
-// whether it holds a live appointment, in one statement.
+// IntakeHousehold is a household as the intake writer checks it: the row
+// without its sealed document, and whether it holds a live appointment.
 type IntakeHousehold struct {
 	HouseholdRow
 	Held bool
 }
 
-func scanIntakeHousehold(row interface{ Scan(...any) error }) (IntakeHousehold, error) {
-	var h IntakeHousehold
-	var c, u int64
-	err := row.Scan(&h.ID, &h.Receipt, &h.Place, &h.OwnerAccount, &h.CreatedBy, &h.Status, &h.Version, &h.Size, &h.Nationality, &h.ExternalKey, &h.Data, &c, &u, &h.Held)
-	h.CreatedAt, h.UpdatedAt = FromMicros(c), FromMicros(u)
-	return h, err
-}
-
 // IntakeHouseholds lists up to limit households an account owns, in one
 // statement outside any transaction.
-func (st *IntakeStatements) IntakeHouseholds(ctx context.Context, owner string, limit int) ([]IntakeHousehold, error) {
+func (st *IntakeStatements) IntakeHouseholds(ctx context.Context, owner string, limit int) ([]HouseholdRow, error) {
 	ctx, err := st.db.stmtCtx(ctx)
 	if err != nil {
 		return nil, err
@@ -841,9 +833,9 @@ func (st *IntakeStatements) IntakeHouseholds(ctx context.Context, owner string, 
 		return nil, mapErr(err)
 	}
 	defer rows.Close()
-	var out []IntakeHousehold
+	var out []HouseholdRow
 	for rows.Next() {
-		h, err := scanIntakeHousehold(rows)
+		h, err := scanHousehold(rows)
 		if err != nil {
 			return nil, err
 		}
@@ -854,12 +846,12 @@ func (st *IntakeStatements) IntakeHouseholds(ctx context.Context, owner string, 
 
 // IntakeHousehold reads one household, in one statement outside any
 // transaction.
-func (st *IntakeStatements) IntakeHousehold(ctx context.Context, id string) (IntakeHousehold, error) {
+func (st *IntakeStatements) IntakeHousehold(ctx context.Context, id string) (HouseholdRow, error) {
 	ctx, err := st.db.stmtCtx(ctx)
 	if err != nil {
-		return IntakeHousehold{}, err
+		return HouseholdRow{}, err
 	}
-	h, err := scanIntakeHousehold(st.household.QueryRowContext(ctx, id))
+	h, err := scanHousehold(st.household.QueryRowContext(ctx, id))
 	return h, mapErr(err)
 }
 
