@@ -481,6 +481,9 @@ func (s *Service) Arrivals(ctx context.Context, c Caller, code, date string) ([]
 // Retention keeps a household that holds a live appointment or a request
 // not yet drawn.
 func (s *Service) Retention(ctx context.Context, tx *store.Tx, householdID string) (bool, string, error) {
+	if err := s.settleHousehold(ctx, tx, householdID); err != nil {
+		return false, "", err
+	}
 	live, err := tx.HasAppointment(ctx, householdID, "allocated", "confirmed")
 	if err != nil || live {
 		return live, "live appointment", err

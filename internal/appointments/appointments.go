@@ -14,6 +14,7 @@ import (
 	"fmt"
 	"log/slog"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/senda-platform/senda"
@@ -116,6 +117,7 @@ type Service struct {
 	stmtMu     sync.Mutex
 	stmts      *store.IntakeStatements
 	verdictMu  sync.Mutex
+	unfolded   atomic.Int64       // requests journaled by this process since the journal was last empty
 	verdicts   map[string]verdict // eligibility, by household
 	owned      map[string]string  // the household each applicant asks for
 	stop       chan struct{}
@@ -158,6 +160,13 @@ func New(db *store.DB, keys *seal.Keyring, outbox *jobs.Outbox, runner *jobs.Run
 	}
 	s := &Service{DB: db, Keys: keys, Outbox: outbox, Log: slog.New(slog.DiscardHandler), Eligibility: InMexico,
 		Checks: []Check{DefaultRegion(), LivenessCheck{}}, cfg: cfg, window: w, records: map[string][]byte{}}
+	// Prepared now, outside any transaction: on SQLite a transaction holds
+	// the only writer connection, and the journal is folded inside them.
+	st, err := db.PrepareIntake(context.Background())
+	if err != nil {
+		return nil, err
+	}
+	s.stmts = st
 	if runner != nil {
 		s.registerJobs(runner)
 	}

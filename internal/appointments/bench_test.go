@@ -17,6 +17,8 @@ import (
 	mrand "math/rand/v2"
 	"net/http"
 	"net/http/httptest"
+	"os"
+	"runtime/pprof"
 	"slices"
 	"strings"
 	"sync"
@@ -42,6 +44,7 @@ var (
 	intakeHouseholds = flag.Int("intake.households", 20000, "households that request in BenchmarkIntake")
 	drawRequests     = flag.Int("draw.requests", 1_000_000, "requests in BenchmarkDraw1M")
 	intakeWriters    = flag.Int("intake.writers", 0, "intake writers in BenchmarkIntake (0: the default of the engine)")
+	intakeProfile    = flag.String("intake.cpuprofile", "", "write a processor profile of BenchmarkIntake's measured load (not the calibration) to this file, suffixed with the engine")
 )
 
 // benchLocations are the eight ports of the draw benchmarks.
@@ -227,9 +230,18 @@ func BenchmarkIntake(b *testing.B) {
 			var senda, calib load
 			for range b.N {
 				calib = runLoad(bare.URL, *intakeClients, *intakeDuration/2, cookies, body)
+				stop := profile(b, *intakeProfile, string(e))
 				senda = runLoad(url, *intakeClients, *intakeDuration, cookies, body)
+				stop()
 			}
 			b.StopTimer()
+			// What intake left in its journal is folded into the requests
+			// and the audit trail after the load, as at the window's close.
+			t0 := time.Now()
+			if err := svc.Settle(context.Background()); err != nil {
+				b.Fatal(err)
+			}
+			fold := time.Since(t0)
 			var stored int
 			db.View(context.Background(), func(tx *store.Tx) error {
 				return tx.QueryRowContext(context.Background(), `SELECT COUNT(*) FROM appointment_requests`).Scan(&stored)
@@ -246,7 +258,27 @@ func BenchmarkIntake(b *testing.B) {
 			b.ReportMetric(senda.cpu.Seconds()/senda.elapsed.Seconds(), "cores")
 			b.ReportMetric(float64(senda.errors), "errors")
 			b.ReportMetric(float64(stored), "stored-requests")
+			b.ReportMetric(fold.Seconds(), "fold-s")
 		})
+	}
+}
+
+// profile starts a processor profile to file (suffixed with engine) when
+// file is set, and returns what stops it.
+func profile(b *testing.B, file, engine string) (stop func()) {
+	if file == "" {
+		return func() {}
+	}
+	f, err := os.Create(file + "." + engine)
+	if err != nil {
+		b.Fatal(err)
+	}
+	if err := pprof.StartCPUProfile(f); err != nil {
+		b.Fatal(err)
+	}
+	return func() {
+		pprof.StopCPUProfile()
+		f.Close()
 	}
 }
 

@@ -170,6 +170,10 @@ func (s *Service) CloseDraw(ctx context.Context, c Caller, date string) (bool, e
 		if tx.Now.Before(d.ClosesAt) {
 			return errNotDue
 		}
+		// Every request of the window, journaled or folded, is in.
+		if _, err := s.fold(ctx, tx, "", 0); err != nil {
+			return err
+		}
 		if err := s.layOut(ctx, tx, date); err != nil {
 			return err
 		}

@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/senda-platform/senda"
+	"github.com/senda-platform/senda/internal/audit"
 	"github.com/senda-platform/senda/internal/households"
 	"github.com/senda-platform/senda/internal/store"
 )
@@ -16,6 +17,12 @@ import (
 // flush to disk acknowledges them all. A request is answered only after its
 // transaction committed. When a transaction fails, its requests are retried
 // one by one so that one bad request cannot sink the others.
+//
+// The transaction appends each accepted request to the intake journal and
+// writes nothing else, so that a commit writes a few pages at the end of
+// one table. The journal is folded into appointment_requests and the audit
+// trail (see fold) when intake has been quiet for foldQuiet, before a
+// household's requests are read or withdrawn, and when the window closes.
 
 type intakeItem struct {
 	ctx       context.Context
@@ -59,8 +66,16 @@ func (s *Service) enqueue(ctx context.Context, it *intakeItem) error {
 func (s *Service) runIntake() {
 	defer s.wg.Done()
 	batch := make([]*intakeItem, 0, s.cfg.IntakeBatch)
+	quiet := time.NewTimer(foldQuiet)
+	defer quiet.Stop()
 	for {
+		quiet.Reset(foldQuiet)
 		select {
+		case <-quiet.C:
+			if s.unfolded.Load() > 0 {
+				s.foldQuietly()
+			}
+			continue
 		case it := <-s.intake:
 			batch = append(batch[:0], it)
 		case <-s.stop:
@@ -119,6 +134,8 @@ func (s *Service) commitBatch(batch []*intakeItem) {
 		for _, it := range live {
 			if err := s.DB.Update(ctx, func(tx *store.Tx) error { return s.writeBatch(ctx, tx, stmts, []*intakeItem{it}) }); err != nil {
 				it.err = err
+			} else if it.err == nil {
+				s.unfolded.Add(1)
 			}
 			close(it.done)
 		}
@@ -127,15 +144,16 @@ func (s *Service) commitBatch(batch []*intakeItem) {
 	for _, it := range live {
 		if err != nil {
 			it.err = err
+		} else if it.err == nil {
+			s.unfolded.Add(1)
 		}
 		close(it.done)
 	}
 }
 
-// writeBatch stores the requests of a batch: every upsert first, then the
-// audit entries, so that the trail's lock is held as briefly as possible.
-// A request refused for a reason of its own gets its error and the batch
-// goes on.
+// writeBatch checks the requests of a batch against their households and
+// draws and appends those accepted to the intake journal. A request refused
+// for a reason of its own gets its error and the batch goes on.
 func (s *Service) writeBatch(ctx context.Context, tx *store.Tx, stmts *store.IntakeStatements, items []*intakeItem) error {
 	type state struct {
 		d    store.DrawRow
@@ -153,7 +171,7 @@ func (s *Service) writeBatch(ctx context.Context, tx *store.Tx, stmts *store.Int
 			owners = append(owners, own)
 		}
 	}
-	byID, byOwner, err := tx.IntakeFacts(ctx, named, owners)
+	byID, byOwner, err := tx.IntakeFacts(ctx, stmts, named, owners)
 	if err != nil {
 		return err
 	}
@@ -195,23 +213,35 @@ func (s *Service) writeBatch(ctx context.Context, tx *store.Tx, stmts *store.Int
 		}
 		open, rows = append(open, it), append(rows, it.row)
 	}
-	ids, replaced, err := tx.UpsertRequests(ctx, stmts, rows)
+	// Sending again replaces the household's request for the date, under
+	// its id: the latest one, in the journal or already folded.
+	slots := make([]store.RequestSlot, len(rows))
+	for i, r := range rows {
+		slots[i] = store.RequestSlot{Date: r.ServiceDate, Household: r.HouseholdID}
+	}
+	known, err := tx.LiveRequestIDs(ctx, stmts, slots)
 	if err != nil {
 		return err
 	}
+	journal := make([]store.IntakeRow, len(open))
 	for i, it := range open {
-		it.id, it.replaced, it.at = ids[i], replaced[i], tx.Now
-	}
-	for _, it := range items {
-		if it.err != nil {
-			continue
+		if id, ok := known[slots[i]]; ok {
+			it.row.ID, it.replaced = id, true
 		}
+		known[slots[i]] = it.row.ID
+		it.id, it.at = it.row.ID, tx.Now
 		action := "appointment.request"
 		if it.replaced {
 			action = "appointment.request.replace"
 		}
-		tr.add(it.c, action, "appointment_request", it.id, it.subject, "preferences", "size")
+		a := actor(it.c)
+		journal[i] = store.IntakeRow{Request: it.row, Action: action, Subject: it.subject,
+			ActorID: a.ID, ActorRole: a.Role, ActorScope: a.Scope, OnBehalfOf: a.OnBehalfOf, Remote: a.Remote, RequestID: a.RequestID}
 	}
+	if err := tx.AppendIntake(ctx, stmts, journal); err != nil {
+		return err
+	}
+	// Only a draw created here leaves entries.
 	return tr.flush(ctx, tx)
 }
 
@@ -365,17 +395,13 @@ func (s *Service) eligible(ctx context.Context, tx *store.Tx, hs []store.Househo
 	return out, nil
 }
 
-// intakeStatements returns the intake's prepared statements, preparing
-// them once.
-func (s *Service) intakeStatements(ctx context.Context) (*store.IntakeStatements, error) {
+// intakeStatements returns the intake's prepared statements (prepared by
+// New, released by Close).
+func (s *Service) intakeStatements(context.Context) (*store.IntakeStatements, error) {
 	s.stmtMu.Lock()
 	defer s.stmtMu.Unlock()
 	if s.stmts == nil {
-		st, err := s.DB.PrepareIntake(ctx)
-		if err != nil {
-			return nil, err
-		}
-		s.stmts = st
+		return nil, &senda.Error{Code: senda.CodeUnavailable, Key: "error.unavailable"}
 	}
 	return s.stmts, nil
 }
@@ -392,4 +418,92 @@ func (s *Service) drawForIntake(ctx context.Context, tx *store.Tx, stmts *store.
 		d, err = tx.IntakeDraw(ctx, stmts, date)
 	}
 	return d, err
+}
+
+// Folding the intake journal.
+const (
+	// foldQuiet is how long intake stays quiet before a writer folds the
+	// journal.
+	foldQuiet = 500 * time.Millisecond
+	// foldChunk bounds the journal rows one statement takes (and memory
+	// holds); a quiet fold commits each chunk on its own and stops as soon
+	// as a request waits.
+	foldChunk = 2000
+)
+
+// fold moves rows of the intake journal (all of them, or household's) into
+// appointment_requests and the audit trail, in commit order, inside tx; at
+// most about limit rows when limit > 0. It returns how many it moved. Each
+// audit entry keeps the time its request was made.
+func (s *Service) fold(ctx context.Context, tx *store.Tx, household string, limit int) (int, error) {
+	stmts, err := s.intakeStatements(ctx)
+	if err != nil {
+		return 0, err
+	}
+	moved := 0
+	for limit <= 0 || moved < limit {
+		rows, err := tx.TakeIntake(ctx, household, foldChunk)
+		if err != nil || len(rows) == 0 {
+			return moved, err
+		}
+		reqs := make([]store.RequestRow, len(rows))
+		entries := make([]audit.Entry, len(rows))
+		for i, r := range rows {
+			reqs[i] = r.Request
+			entries[i] = audit.Entry{At: r.At, ActorID: r.ActorID, ActorRole: r.ActorRole, ActorScope: r.ActorScope, OnBehalfOf: r.OnBehalfOf,
+				Action: r.Action, RecordType: "appointment_request", RecordID: r.Request.ID, Subject: r.Subject,
+				Fields: []string{"preferences", "size"}, Remote: r.Remote, RequestID: r.RequestID}
+		}
+		if _, _, err := tx.UpsertRequests(ctx, stmts, reqs); err != nil {
+			return moved, err
+		}
+		if _, err := audit.AppendMany(ctx, tx, entries); err != nil {
+			return moved, err
+		}
+		moved += len(rows)
+		if len(rows) < foldChunk {
+			return moved, nil
+		}
+	}
+	return moved, nil
+}
+
+// Settle folds the whole intake journal, so that appointment_requests and
+// the audit trail hold every request made so far.
+func (s *Service) Settle(ctx context.Context) error {
+	err := s.DB.Update(ctx, func(tx *store.Tx) error {
+		_, err := s.fold(ctx, tx, "", 0)
+		return err
+	})
+	if err == nil {
+		s.unfolded.Store(0)
+	}
+	return err
+}
+
+// settleHousehold folds a household's rows of the journal.
+func (s *Service) settleHousehold(ctx context.Context, tx *store.Tx, household string) error {
+	_, err := s.fold(ctx, tx, household, 0)
+	return err
+}
+
+// foldQuietly folds the journal a chunk per transaction while no request
+// waits.
+func (s *Service) foldQuietly() {
+	ctx := context.Background()
+	for len(s.intake) == 0 {
+		var moved int
+		err := s.DB.Update(ctx, func(tx *store.Tx) (err error) {
+			moved, err = s.fold(ctx, tx, "", foldChunk)
+			return err
+		})
+		if err != nil {
+			s.Log.Warn("appointments: fold the intake journal", "error", err)
+			return
+		}
+		if moved < foldChunk {
+			s.unfolded.Store(0)
+			return
+		}
+	}
 }

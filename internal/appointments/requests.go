@@ -216,6 +216,9 @@ func (s *Service) Withdraw(ctx context.Context, c Caller, householdID, date stri
 		if err != nil {
 			return err
 		}
+		if err := s.settleHousehold(ctx, tx, h.ID); err != nil {
+			return err
+		}
 		d, err := tx.Draw(ctx, date, "share")
 		if store.IsNotFound(err) || err == nil && (d.Status != "open" || !tx.Now.Before(d.ClosesAt)) {
 			return s.closedError(tx.Now, date, s.window.zone)
@@ -244,12 +247,17 @@ func (s *Service) Withdraw(ctx context.Context, c Caller, householdID, date stri
 // Requests lists a household's requests, newest first.
 func (s *Service) Requests(ctx context.Context, c Caller, householdID string) ([]Request, error) {
 	out := []Request{}
-	err := s.DB.View(ctx, func(tx *store.Tx) error {
+	// The requests still in the intake journal are folded first.
+	err := s.DB.Update(ctx, func(tx *store.Tx) error {
 		ids, err := s.householdsOf(ctx, tx, c, householdID)
 		if err != nil {
 			return err
 		}
+		out = out[:0]
 		for _, id := range ids {
+			if err := s.settleHousehold(ctx, tx, id); err != nil {
+				return err
+			}
 			rows, err := tx.RequestsOf(ctx, id, 100)
 			if err != nil {
 				return err

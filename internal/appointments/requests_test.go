@@ -129,7 +129,11 @@ func TestRequestRules(t *testing.T) {
 			t.Fatalf("zone of the first preference: %#v", err)
 		}
 
-		// Every request was audited, with its household's owner as subject.
+		// Every request was audited, with its household's owner as subject,
+		// once the intake journal is folded.
+		if err := e.svc.Settle(ctx); err != nil {
+			t.Fatal(err)
+		}
 		es, err := audit.Search(ctx, db, audit.Filter{Subject: a.caller.AccountID, Limit: 100})
 		if err != nil {
 			t.Fatal(err)
@@ -178,6 +182,9 @@ func TestConcurrentRequestsOneLivePerHousehold(t *testing.T) {
 				t.Fatalf("household %s got two request ids: %s and %s", hh, prev, id)
 			}
 			byHousehold[hh] = id
+		}
+		if err := e.svc.Settle(ctx); err != nil {
+			t.Fatal(err)
 		}
 		var n int
 		err := db.View(ctx, func(tx *store.Tx) error {
@@ -256,6 +263,46 @@ func TestEligibilityKeptPerHouseholdVersion(t *testing.T) {
 		e.clock.Set(inWindow("2025-03-04", 1))
 		if _, err := e.svc.Submit(ctx, a.caller, appointments.RequestInput{HouseholdID: a.household, Preferences: []string{"POE-SYS"}}); !isKey(err, "appointments.not_eligible") {
 			t.Fatalf("household changed while its request queued: got %v, want not eligible", err)
+		}
+	})
+}
+
+// Requests wait in the intake journal. Once intake has been quiet for a
+// moment a writer folds them into the requests and the audit trail, each
+// entry with the time its request was made, not the time of the fold.
+func TestIntakeFoldsWhenQuiet(t *testing.T) {
+	storetest.ForEachEngine(t, func(t *testing.T, db *store.DB) {
+		ctx := context.Background()
+		e := newEnv(t, db, appointments.Default())
+		made := inWindow("2025-03-02", 1)
+		e.clock.Set(made)
+		a := e.newApplicant(2, "es")
+		r := e.mustRequest(a, "POE-SYS")
+		e.clock.Set(made.Add(time.Hour))
+		for start := time.Now(); ; time.Sleep(20 * time.Millisecond) {
+			var journaled, stored int
+			err := db.View(ctx, func(tx *store.Tx) error {
+				if err := tx.QueryRowContext(ctx, `SELECT COUNT(*) FROM appointment_intake`).Scan(&journaled); err != nil {
+					return err
+				}
+				return tx.QueryRowContext(ctx, `SELECT COUNT(*) FROM appointment_requests WHERE id = $1 AND status = 'live'`, r.ID).Scan(&stored)
+			})
+			if err != nil {
+				t.Fatal(err)
+			}
+			es, err := audit.Search(ctx, db, audit.Filter{RecordType: "appointment_request", RecordID: r.ID})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if journaled == 0 && stored == 1 && len(es) == 1 {
+				if !es[0].At.Equal(made) || es[0].Action != "appointment.request" || es[0].ActorID != a.caller.AccountID {
+					t.Fatalf("audit entry %+v: want the request's own time %s and actor", es[0], made)
+				}
+				return
+			}
+			if time.Since(start) > 30*time.Second {
+				t.Fatalf("not folded: %d journaled, %d stored, %d audited", journaled, stored, len(es))
+			}
 		}
 	})
 }

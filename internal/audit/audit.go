@@ -117,7 +117,9 @@ const lockID int64 = 0x53454e4441554454
 
 // Append adds e to the trail inside tx, so that the entry commits exactly
 // with the change it records. It sets Seq (last + 1), At (the transaction's
-// clock), PrevHash and Hash, and returns the stored entry. Action and
+// clock, unless the entry carries an earlier time: an action journaled when
+// it was made and recorded later), PrevHash and Hash, and returns the
+// stored entry. Action and
 // ActorRole are required; an action starting with "export." needs a Reason.
 func Append(ctx context.Context, tx *store.Tx, e Entry) (Entry, error) {
 	out, err := AppendMany(ctx, tx, []Entry{e})
@@ -146,7 +148,11 @@ func AppendMany(ctx context.Context, tx *store.Tx, entries []Entry) ([]Entry, er
 	out := make([]Entry, len(entries))
 	at := tx.Now.UTC().Truncate(time.Microsecond)
 	for i, e := range entries {
-		e.At = at
+		if e.At.IsZero() || e.At.After(at) {
+			e.At = at
+		} else {
+			e.At = e.At.UTC().Truncate(time.Microsecond)
+		}
 		if e.Fields == nil {
 			e.Fields = []string{}
 		}

@@ -164,6 +164,27 @@ func TestAppendReturnsStoredEntry(t *testing.T) {
 	})
 }
 
+// An entry may carry the earlier time its action was made (a journaled
+// request recorded later); a time after the transaction's is not believed.
+func TestAppendKeepsAnEarlierTime(t *testing.T) {
+	storetest.ForEachEngine(t, func(t *testing.T, db *store.DB) {
+		now := time.Date(2025, 6, 1, 12, 0, 0, 0, time.UTC)
+		db.Now = func() time.Time { return now }
+		earlier, later := sample(1), sample(2)
+		earlier.At = now.Add(-time.Minute - 7*time.Nanosecond)
+		later.At = now.Add(time.Hour)
+		if got := appendOne(t, db, earlier); !got.At.Equal(earlier.At.Truncate(time.Microsecond)) {
+			t.Errorf("earlier entry stored at %s, want %s", got.At, earlier.At)
+		}
+		if got := appendOne(t, db, later); !got.At.Equal(now) {
+			t.Errorf("entry from the future stored at %s, want now (%s)", got.At, now)
+		}
+		if res, err := Verify(ctx, db); err != nil || res.Broken != nil || res.Entries != 2 {
+			t.Errorf("the trail does not verify: %+v, %v", res, err)
+		}
+	})
+}
+
 func TestAppendRefusesInvalidEntries(t *testing.T) {
 	keys := seal.New()
 	ok := Entry{ActorRole: "caseworker", Action: "household.read"}

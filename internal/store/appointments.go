@@ -6,6 +6,8 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"maps"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -649,17 +651,18 @@ func scanRequest(row interface{ Scan(...any) error }) (RequestRow, error) {
 // (the writer's on the writer pool, the readers' on the reader pool) and
 // bound to each transaction, so that a request parses no SQL.
 type IntakeStatements struct {
-	db               *DB
-	upsert, draw     *sql.Stmt // writer
-	owned, household *sql.Stmt // reader
+	db                                         *DB
+	upsert, draw, facts, ownersFacts, existing *sql.Stmt         // writer
+	owned, household                           *sql.Stmt         // reader
+	journal                                    map[int]*sql.Stmt // writer: inserts of n journal rows
 }
 
 // PrepareIntake prepares the intake statements.
 func (db *DB) PrepareIntake(ctx context.Context) (*IntakeStatements, error) {
 	st := &IntakeStatements{db: db}
-	lock := ""
+	lock, byID, byOwner := "", `id IN (SELECT value FROM json_each($1))`, `owner_account IN (SELECT value FROM json_each($1))`
 	if db.Dialect == Postgres {
-		lock = " FOR SHARE"
+		lock, byID, byOwner = " FOR SHARE", `id = ANY($1)`, `owner_account = ANY($1)`
 	}
 	for _, p := range []struct {
 		pool *sql.DB
@@ -668,10 +671,13 @@ func (db *DB) PrepareIntake(ctx context.Context) (*IntakeStatements, error) {
 	}{
 		{db.w, &st.upsert, `INSERT INTO appointment_requests (key, id, service_date, household_id, size, registered_at, preferences, status, created_at, updated_at)
 		VALUES ($1, $2, $3, $4, $5, $6, $7, 'live', $8, $8)
-		ON CONFLICT (service_date, household_id) DO UPDATE SET size = excluded.size, registered_at = excluded.registered_at,
+		ON CONFLICT (service_date, household_id) DO UPDATE SET id = excluded.id, size = excluded.size, registered_at = excluded.registered_at,
 		preferences = excluded.preferences, status = 'live', updated_at = excluded.updated_at
 		RETURNING key, id`},
 		{db.w, &st.draw, `SELECT ` + drawCols + ` FROM draws WHERE service_date = $1` + lock},
+		{db.w, &st.facts, `SELECT ` + intakeFactCols + ` FROM households h WHERE ` + byID},
+		{db.w, &st.ownersFacts, `SELECT ` + intakeFactCols + ` FROM households h WHERE ` + byOwner},
+		{db.w, &st.existing, existingQuery(db.Dialect)},
 		{db.r, &st.owned, `SELECT ` + householdCols + ` FROM households WHERE owner_account = $1 LIMIT $2`},
 		{db.r, &st.household, `SELECT ` + householdCols + ` FROM households WHERE id = $1`},
 	} {
@@ -682,12 +688,23 @@ func (db *DB) PrepareIntake(ctx context.Context) (*IntakeStatements, error) {
 		}
 		*p.dst = s
 	}
+	// Prepared here, not on first use: on SQLite a transaction holds the
+	// only writer connection.
+	st.journal = make(map[int]*sql.Stmt, len(intakeChunks))
+	for _, n := range intakeChunks {
+		s, err := db.w.PrepareContext(ctx, journalInsert(db.Dialect, n))
+		if err != nil {
+			st.Close()
+			return nil, mapErr(err)
+		}
+		st.journal[n] = s
+	}
 	return st, nil
 }
 
 // Close releases the statements.
 func (st *IntakeStatements) Close() error {
-	for _, s := range []*sql.Stmt{st.upsert, st.draw, st.owned, st.household} {
+	for _, s := range append([]*sql.Stmt{st.upsert, st.draw, st.facts, st.ownersFacts, st.existing, st.owned, st.household}, slices.Collect(maps.Values(st.journal))...) {
 		if s != nil {
 			s.Close()
 		}
@@ -696,22 +713,29 @@ func (st *IntakeStatements) Close() error {
 }
 
 // UpsertRequest stores r as the live request of its household for its
-// date, replacing an earlier one, whose id is kept. It returns the stored
-// id and whether it replaced one. (Read-write transactions only.)
+// date, replacing an earlier one (the id r carries replaces the earlier
+// id). It returns the stored id and whether it replaced one. The request
+// was made at r.UpdatedAt, or now when that is zero. (Read-write
+// transactions only.)
 func (tx *Tx) UpsertRequest(ctx context.Context, st *IntakeStatements, r RequestRow) (id string, replaced bool, err error) {
 	var key string
-	err = tx.StmtContext(ctx, st.upsert).QueryRowContext(ctx, r.Key, r.ID, r.ServiceDate, r.HouseholdID, r.Size, Micros(r.RegisteredAt), r.Preferences, Micros(tx.Now)).Scan(&key, &id)
+	err = tx.StmtContext(ctx, st.upsert).QueryRowContext(ctx, r.Key, r.ID, r.ServiceDate, r.HouseholdID, r.Size, Micros(r.RegisteredAt), r.Preferences, Micros(r.madeAt(tx.Now))).Scan(&key, &id)
 	return id, err == nil && key != r.Key, err
 }
 
-// requestSlot is what makes a request unique: one live request per
-// household and date.
-type requestSlot struct{ date, household string }
+// madeAt is when a request was made: r.UpdatedAt when set (a request
+// folded from the intake journal), else now.
+func (r RequestRow) madeAt(now time.Time) time.Time {
+	if r.UpdatedAt.IsZero() {
+		return now
+	}
+	return r.UpdatedAt
+}
 
 // upsertHead and upsertTail frame the rows of a multi-row upsert.
 const (
 	upsertHead = `INSERT INTO appointment_requests (key, id, service_date, household_id, size, registered_at, preferences, status, created_at, updated_at) VALUES `
-	upsertTail = ` ON CONFLICT (service_date, household_id) DO UPDATE SET size = excluded.size, registered_at = excluded.registered_at,
+	upsertTail = ` ON CONFLICT (service_date, household_id) DO UPDATE SET id = excluded.id, size = excluded.size, registered_at = excluded.registered_at,
 		preferences = excluded.preferences, status = 'live', updated_at = excluded.updated_at
 		RETURNING key, id, service_date, household_id`
 	upsertChunk = 500 // rows per statement: 4,000 parameters
@@ -739,10 +763,10 @@ func (tx *Tx) UpsertRequests(ctx context.Context, st *IntakeStatements, rows []R
 		pending[i] = i
 	}
 	for len(pending) > 0 {
-		seen := make(map[requestSlot]bool, len(pending))
+		seen := make(map[RequestSlot]bool, len(pending))
 		var round, later []int
 		for _, i := range pending {
-			k := requestSlot{rows[i].ServiceDate, rows[i].HouseholdID}
+			k := RequestSlot{rows[i].ServiceDate, rows[i].HouseholdID}
 			if seen[k] {
 				later = append(later, i)
 				continue
@@ -766,7 +790,7 @@ func (tx *Tx) upsertChunk(ctx context.Context, rows []RequestRow, chunk []int, i
 	var q strings.Builder
 	q.WriteString(upsertHead)
 	args := make([]any, 0, 8*len(chunk))
-	at := map[requestSlot]int{}
+	at := map[RequestSlot]int{}
 	for n, i := range chunk {
 		r := rows[i]
 		if n > 0 {
@@ -774,8 +798,8 @@ func (tx *Tx) upsertChunk(ctx context.Context, rows []RequestRow, chunk []int, i
 		}
 		k := len(args)
 		fmt.Fprintf(&q, "($%d, $%d, $%d, $%d, $%d, $%d, $%d, 'live', $%d, $%d)", k+1, k+2, k+3, k+4, k+5, k+6, k+7, k+8, k+8)
-		args = append(args, r.Key, r.ID, r.ServiceDate, r.HouseholdID, r.Size, Micros(r.RegisteredAt), r.Preferences, Micros(tx.Now))
-		at[requestSlot{r.ServiceDate, r.HouseholdID}] = i
+		args = append(args, r.Key, r.ID, r.ServiceDate, r.HouseholdID, r.Size, Micros(r.RegisteredAt), r.Preferences, Micros(r.madeAt(tx.Now)))
+		at[RequestSlot{r.ServiceDate, r.HouseholdID}] = i
 	}
 	q.WriteString(upsertTail)
 	res, err := tx.QueryContext(ctx, q.String(), args...)
@@ -789,7 +813,7 @@ func (tx *Tx) upsertChunk(ctx context.Context, rows []RequestRow, chunk []int, i
 		if err := res.Scan(&key, &id, &date, &household); err != nil {
 			return err
 		}
-		i, ok := at[requestSlot{date, household}]
+		i, ok := at[RequestSlot{date, household}]
 		if !ok {
 			return fmt.Errorf("store: upsert returned an unknown request for %s", date)
 		}
@@ -864,33 +888,37 @@ const intakeFactCols = `id, receipt, place, COALESCE(owner_account, ''), created
 // that ids name and those that owners own, without their sealed documents:
 // the writer checks each request against them in the same transaction that
 // stores it. (Read-write transactions only.)
-func (tx *Tx) IntakeFacts(ctx context.Context, ids, owners []string) (byID map[string]IntakeHousehold, byOwner map[string][]IntakeHousehold, err error) {
+func (tx *Tx) IntakeFacts(ctx context.Context, st *IntakeStatements, ids, owners []string) (byID map[string]IntakeHousehold, byOwner map[string][]IntakeHousehold, err error) {
 	byID, byOwner = make(map[string]IntakeHousehold, len(ids)), make(map[string][]IntakeHousehold, len(owners))
-	scan := func(rs *sql.Rows) (IntakeHousehold, error) {
-		var h IntakeHousehold
-		var c, u int64
-		err := rs.Scan(&h.ID, &h.Receipt, &h.Place, &h.OwnerAccount, &h.CreatedBy, &h.Status, &h.Version, &h.Size, &h.Nationality, &h.ExternalKey, &c, &u, &h.Held)
-		h.CreatedAt, h.UpdatedAt = FromMicros(c), FromMicros(u)
-		return h, err
+	each := func(stmt *sql.Stmt, list []string, fn func(IntakeHousehold)) error {
+		if len(list) == 0 {
+			return nil
+		}
+		var arg any = list
+		if tx.Dialect() != Postgres {
+			b, _ := json.Marshal(list)
+			arg = string(b)
+		}
+		rs, err := tx.StmtContext(ctx, stmt).QueryContext(ctx, arg)
+		if err != nil {
+			return mapErr(err)
+		}
+		defer rs.Close()
+		for rs.Next() {
+			var h IntakeHousehold
+			var c, u int64
+			if err := rs.Scan(&h.ID, &h.Receipt, &h.Place, &h.OwnerAccount, &h.CreatedBy, &h.Status, &h.Version, &h.Size, &h.Nationality, &h.ExternalKey, &c, &u, &h.Held); err != nil {
+				return err
+			}
+			h.CreatedAt, h.UpdatedAt = FromMicros(c), FromMicros(u)
+			fn(h)
+		}
+		return rs.Err()
 	}
-	err = tx.eachID(ctx, `SELECT `+intakeFactCols+` FROM households h WHERE id = ANY($1)`,
-		`SELECT `+intakeFactCols+` FROM households h WHERE id IN (SELECT value FROM json_each($1))`, ids, nil,
-		func(rs *sql.Rows) error {
-			h, err := scan(rs)
-			byID[h.ID] = h
-			return err
-		})
-	if err != nil {
+	if err := each(st.facts, ids, func(h IntakeHousehold) { byID[h.ID] = h }); err != nil {
 		return nil, nil, err
 	}
-	err = tx.eachID(ctx, `SELECT `+intakeFactCols+` FROM households h WHERE owner_account = ANY($1)`,
-		`SELECT `+intakeFactCols+` FROM households h WHERE owner_account IN (SELECT value FROM json_each($1))`, owners, nil,
-		func(rs *sql.Rows) error {
-			h, err := scan(rs)
-			byOwner[h.OwnerAccount] = append(byOwner[h.OwnerAccount], h)
-			return err
-		})
-	if err != nil {
+	if err := each(st.ownersFacts, owners, func(h IntakeHousehold) { byOwner[h.OwnerAccount] = append(byOwner[h.OwnerAccount], h) }); err != nil {
 		return nil, nil, err
 	}
 	return byID, byOwner, nil

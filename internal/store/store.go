@@ -54,6 +54,7 @@ type DB struct {
 	stmts    sync.Map // prepared single-statement reads, by query text
 	sessions sessionCache
 	ckpt     *checkpointer // SQLite only
+	journal  journalIndex  // SQLite only
 }
 
 // Options configure Open.
@@ -82,7 +83,7 @@ func Open(ctx context.Context, o Options) (*DB, error) {
 			return nil, &senda.Error{Code: senda.CodeUnavailable, Key: "store.data_dir", Err: err}
 		}
 		dsn := "file:" + (&url.URL{Path: o.SQLitePath}).EscapedPath() + "?"
-		pragmas := "_pragma=journal_mode(WAL)&_pragma=foreign_keys(1)&_pragma=busy_timeout(10000)&_pragma=synchronous(FULL)&_txlock=immediate"
+		pragmas := "_pragma=journal_mode(WAL)&_pragma=foreign_keys(1)&_pragma=busy_timeout(10000)&_pragma=synchronous(FULL)&_pragma=temp_store(2)&_txlock=immediate"
 		// The writer never checkpoints: a background connection does (see
 		// checkpointer), so that commits do not wait for the WAL to be
 		// copied into the database file.

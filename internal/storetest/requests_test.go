@@ -9,21 +9,31 @@ import (
 	"github.com/senda-platform/senda/internal/store"
 )
 
+// prepareIntake prepares the intake statements for the test.
+func prepareIntake(t *testing.T, db *store.DB) *store.IntakeStatements {
+	t.Helper()
+	st, err := db.PrepareIntake(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { st.Close() })
+	return st
+}
+
+// requestRow is a request of household for 2 March 2025.
+func requestRow(household, id, prefs string) store.RequestRow {
+	return store.RequestRow{Key: store.NewID(), ID: id, ServiceDate: "2025-03-02", HouseholdID: household, Size: 2,
+		RegisteredAt: time.Date(2025, 1, 1, 0, 0, 0, 0, time.UTC), Preferences: prefs}
+}
+
 // Upserting many requests at once answers exactly as upserting them one by
 // one: a household's later row replaces its earlier one (in the same call
-// or an earlier one) and keeps its id, across several statements.
+// or an earlier one), under the id the later row carries, across several
+// statements.
 func TestUpsertRequestsInOneCall(t *testing.T) {
 	ForEachEngine(t, func(t *testing.T, db *store.DB) {
-		ctx := context.Background()
-		st, err := db.PrepareIntake(ctx)
-		if err != nil {
-			t.Fatal(err)
-		}
-		defer st.Close()
-		row := func(household, prefs string) store.RequestRow {
-			return store.RequestRow{Key: store.NewID(), ID: "R" + store.NewID(), ServiceDate: "2025-03-02", HouseholdID: household, Size: 2,
-				RegisteredAt: time.Date(2025, 1, 1, 0, 0, 0, 0, time.UTC), Preferences: prefs}
-		}
+		ctx, st := context.Background(), prepareIntake(t, db)
+		row := func(household, prefs string) store.RequestRow { return requestRow(household, "R"+store.NewID(), prefs) }
 		upsert := func(rows []store.RequestRow) (ids []string, replaced []bool) {
 			t.Helper()
 			err := db.Update(ctx, func(tx *store.Tx) (err error) {
@@ -40,8 +50,8 @@ func TestUpsertRequestsInOneCall(t *testing.T) {
 		if want := []bool{false, false, true, true}; fmt.Sprint(replaced) != fmt.Sprint(want) {
 			t.Fatalf("replaced %v, want %v", replaced, want)
 		}
-		if ids[2] != first || ids[3] != first || ids[1] == first {
-			t.Fatalf("ids %v: a household's later rows must keep its first id", ids)
+		if ids[2] == first || ids[3] == first || ids[3] == ids[2] || ids[1] == first {
+			t.Fatalf("ids %v: a household's later rows must carry their own ids", ids)
 		}
 		// Many rows, more than one statement holds, with h2 sent again.
 		var rows []store.RequestRow
@@ -50,17 +60,107 @@ func TestUpsertRequestsInOneCall(t *testing.T) {
 		}
 		rows = append(rows, row("h2", "POE-HID"))
 		ids2, replaced2 := upsert(rows)
-		if !replaced2[len(rows)-1] || ids2[len(rows)-1] != ids[1] || replaced2[0] || ids2[0] != rows[0].ID {
+		if !replaced2[len(rows)-1] || ids2[len(rows)-1] != rows[len(rows)-1].ID || replaced2[0] || ids2[0] != rows[0].ID {
 			t.Fatalf("second call: first %s/%v, last %s/%v", ids2[0], replaced2[0], ids2[len(rows)-1], replaced2[len(rows)-1])
 		}
-		err = db.View(ctx, func(tx *store.Tx) error {
+		err := db.View(ctx, func(tx *store.Tx) error {
 			r, err := tx.Request(ctx, "2025-03-02", "h1")
-			if err != nil || r.Preferences != "POE-BRO" || r.ID != first {
-				return fmt.Errorf("h1 holds %+v, %v; want its last preferences under its first id", r, err)
+			if err != nil || r.Preferences != "POE-BRO" || r.ID != ids[3] {
+				return fmt.Errorf("h1 holds %+v, %v; want its last request", r, err)
 			}
 			var n int
 			if err := tx.QueryRowContext(ctx, `SELECT COUNT(*) FROM appointment_requests`).Scan(&n); err != nil || n != 1205 {
 				return fmt.Errorf("%d requests stored, %v; want 1205", n, err)
+			}
+			return nil
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+	})
+}
+
+// The intake journal keeps requests in commit order until they are taken:
+// the latest id of a household's date is found in the journal before the
+// folded requests, a household's rows can be taken alone, and rows taken
+// are gone (on PostgreSQL, from every other taker too).
+func TestIntakeJournal(t *testing.T) {
+	ForEachEngine(t, func(t *testing.T, db *store.DB) {
+		ctx, st := context.Background(), prepareIntake(t, db)
+		row := func(household, id string) store.IntakeRow {
+			return store.IntakeRow{Request: requestRow(household, id, "POE-SYS"), Action: "appointment.request", Subject: "s-" + household,
+				ActorID: "acct", ActorRole: "applicant", ActorScope: "*"}
+		}
+		// A folded request of h0, then 23 journal rows in five inserts
+		// (16 + 4 + 1 + 1 + 1), h1's twice.
+		err := db.Update(ctx, func(tx *store.Tx) error {
+			if _, _, err := tx.UpsertRequests(ctx, st, []store.RequestRow{row("h0", "FOLDED").Request}); err != nil {
+				return err
+			}
+			var rows []store.IntakeRow
+			for i := range 22 {
+				rows = append(rows, row(fmt.Sprintf("h%d", i+1), fmt.Sprintf("J%02d", i)))
+			}
+			rows = append(rows, row("h1", "J22"))
+			return tx.AppendIntake(ctx, st, rows)
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		err = db.Update(ctx, func(tx *store.Tx) error {
+			got, err := tx.LiveRequestIDs(ctx, st, []store.RequestSlot{{Date: "2025-03-02", Household: "h0"}, {Date: "2025-03-02", Household: "h1"},
+				{Date: "2025-03-02", Household: "h9"}, {Date: "2025-03-03", Household: "h1"}, {Date: "2025-03-02", Household: "nobody"}})
+			if err != nil {
+				return err
+			}
+			want := map[store.RequestSlot]string{{Date: "2025-03-02", Household: "h0"}: "FOLDED", {Date: "2025-03-02", Household: "h1"}: "J22",
+				{Date: "2025-03-02", Household: "h9"}: "J08"}
+			if fmt.Sprint(got) != fmt.Sprint(want) {
+				return fmt.Errorf("latest ids %v, want %v", got, want)
+			}
+			mine, err := tx.TakeIntake(ctx, "h1", 100)
+			if err != nil || len(mine) != 2 || mine[0].Request.ID != "J00" || mine[1].Request.ID != "J22" || mine[0].Seq >= mine[1].Seq ||
+				mine[1].Subject != "s-h1" || mine[1].ActorRole != "applicant" || mine[1].At.IsZero() || mine[1].At.After(tx.Now) {
+				return fmt.Errorf("h1's rows %+v, %v", mine, err)
+			}
+			first, err := tx.TakeIntake(ctx, "", 5)
+			if err != nil || len(first) != 5 || first[0].Request.ID != "J01" || first[4].Request.ID != "J05" {
+				return fmt.Errorf("first five %+v, %v", first, err)
+			}
+			rest, err := tx.TakeIntake(ctx, "", 100)
+			if err != nil || len(rest) != 16 || rest[15].Request.ID != "J21" {
+				return fmt.Errorf("the rest: %d rows, %v", len(rest), err)
+			}
+			again, err := tx.TakeIntake(ctx, "", 100)
+			if err != nil || len(again) != 0 {
+				return fmt.Errorf("taken twice: %d rows, %v", len(again), err)
+			}
+			return nil
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		// Once taken (and here not folded) a slot is empty; a row appended
+		// later is found, and one rolled back is not.
+		errRollback := fmt.Errorf("roll back")
+		err = db.Update(ctx, func(tx *store.Tx) error {
+			if err := tx.AppendIntake(ctx, st, []store.IntakeRow{row("h7", "ROLLED")}); err != nil {
+				return err
+			}
+			return errRollback
+		})
+		if err == nil {
+			t.Fatal("the transaction committed")
+		}
+		err = db.Update(ctx, func(tx *store.Tx) error { return tx.AppendIntake(ctx, st, []store.IntakeRow{row("h5", "LATER")}) })
+		if err != nil {
+			t.Fatal(err)
+		}
+		err = db.Update(ctx, func(tx *store.Tx) error {
+			got, err := tx.LiveRequestIDs(ctx, st, []store.RequestSlot{{Date: "2025-03-02", Household: "h1"}, {Date: "2025-03-02", Household: "h5"},
+				{Date: "2025-03-02", Household: "h7"}})
+			if want := map[store.RequestSlot]string{{Date: "2025-03-02", Household: "h5"}: "LATER"}; err != nil || fmt.Sprint(got) != fmt.Sprint(want) {
+				return fmt.Errorf("after taking: %v, %v; want %v", got, err, want)
 			}
 			return nil
 		})

@@ -1,0 +1,283 @@
+package store
+
+import (
+	"cmp"
+	"context"
+	"database/sql"
+	"encoding/json"
+	"fmt"
+	"maps"
+	"slices"
+	"strings"
+	"sync"
+	"time"
+)
+
+// IntakeRow is a request as the intake journal keeps it until it is folded
+// into appointment_requests: the request, and the audit entry that will
+// record it (with the time it was made).
+type IntakeRow struct {
+	Seq     int64
+	At      time.Time
+	Request RequestRow
+	Action  string
+	Subject string
+
+	ActorID, ActorRole, ActorScope, OnBehalfOf, Remote, RequestID string
+}
+
+const intakeCols = `at, key, id, service_date, household_id, size, registered_at, preferences, action, subject,
+	actor_id, actor_role, actor_scope, on_behalf_of, remote, request_id`
+
+// intakeChunks are the row counts of the prepared journal inserts: a batch
+// goes in as few of them as add up to its size.
+var intakeChunks = []int{256, 64, 16, 4, 1}
+
+// journalInsert is the insert of n journal rows. SQLite gets anonymous
+// placeholders: its driver looks each numbered one up by name, which costs
+// time growing with their number.
+func journalInsert(d Dialect, n int) string {
+	var q strings.Builder
+	q.WriteString(`INSERT INTO appointment_intake (` + intakeCols + `) VALUES `)
+	for r := range n {
+		if r > 0 {
+			q.WriteByte(',')
+		}
+		q.WriteByte('(')
+		for c := range 16 {
+			if c > 0 {
+				q.WriteByte(',')
+			}
+			if d == Postgres {
+				fmt.Fprintf(&q, "$%d", r*16+c+1)
+			} else {
+				q.WriteByte('?')
+			}
+		}
+		q.WriteByte(')')
+	}
+	return q.String()
+}
+
+// AppendIntake appends rows to the intake journal, in order, stamped with
+// the transaction's time. (Read-write transactions only.)
+func (tx *Tx) AppendIntake(ctx context.Context, st *IntakeStatements, rows []IntakeRow) error {
+	at, all := Micros(tx.Now), rows
+	args := make([]any, 0, 16*min(len(rows), intakeChunks[0]))
+	for len(rows) > 0 {
+		n := intakeChunks[len(intakeChunks)-1]
+		for _, c := range intakeChunks {
+			if c <= len(rows) {
+				n = c
+				break
+			}
+		}
+		stmt := st.journal[n]
+		args = args[:0]
+		for _, r := range rows[:n] {
+			q := r.Request
+			args = append(args, at, q.Key, q.ID, q.ServiceDate, q.HouseholdID, q.Size, Micros(q.RegisteredAt), q.Preferences,
+				r.Action, r.Subject, r.ActorID, r.ActorRole, r.ActorScope, r.OnBehalfOf, r.Remote, r.RequestID)
+		}
+		if _, err := tx.StmtContext(ctx, stmt).ExecContext(ctx, args...); err != nil {
+			return mapErr(err)
+		}
+		rows = rows[n:]
+	}
+	if tx.Dialect() != Postgres {
+		tx.db.journal.appended(tx, all)
+	}
+	return nil
+}
+
+// RequestSlot is what makes a request unique: one live request per
+// household and date.
+type RequestSlot struct{ Date, Household string }
+
+// LiveRequestIDs returns, for each slot that holds a request (live or not),
+// the id of its latest one: in the journal if it has one not yet folded,
+// else in appointment_requests.
+func (tx *Tx) LiveRequestIDs(ctx context.Context, st *IntakeStatements, slots []RequestSlot) (map[RequestSlot]string, error) {
+	out := make(map[RequestSlot]string, len(slots))
+	if len(slots) == 0 {
+		return out, nil
+	}
+	var rs *sql.Rows
+	var err error
+	if tx.Dialect() == Postgres {
+		dates, hs := make([]string, len(slots)), make([]string, len(slots))
+		for i, s := range slots {
+			dates[i], hs[i] = s.Date, s.Household
+		}
+		// Writers on several nodes take turns per slot, in one order, so
+		// that the second sees the first's journal row.
+		if _, err := tx.ExecContext(ctx, `SELECT count(pg_advisory_xact_lock($3, k)) FROM
+			(SELECT DISTINCT hashtext(s.h || '/' || s.d) AS k FROM unnest($1::text[], $2::text[]) AS s(h, d) ORDER BY k) l`, hs, dates, slotLockClass); err != nil {
+			return nil, mapErr(err)
+		}
+		rs, err = tx.StmtContext(ctx, st.existing).QueryContext(ctx, hs, dates)
+	} else {
+		pairs := make([][2]string, len(slots))
+		for i, s := range slots {
+			pairs[i] = [2]string{s.Household, s.Date}
+		}
+		b, _ := json.Marshal(pairs)
+		rs, err = tx.StmtContext(ctx, st.existing).QueryContext(ctx, string(b))
+	}
+	if err != nil {
+		return nil, mapErr(err)
+	}
+	defer rs.Close()
+	for rs.Next() {
+		var s RequestSlot
+		var id string
+		if err := rs.Scan(&s.Household, &s.Date, &id); err != nil {
+			return nil, err
+		}
+		if id != "" {
+			out[s] = id
+		}
+	}
+	if err := rs.Err(); err != nil {
+		return nil, err
+	}
+	if tx.Dialect() != Postgres {
+		if err := tx.db.journal.overlay(ctx, tx, slots, out); err != nil {
+			return nil, err
+		}
+	}
+	return out, nil
+}
+
+// existingQuery finds the latest request id of each (household, date)
+// pair. On SQLite it reads only appointment_requests: the journal's latest
+// ids are in memory (see journalIndex).
+func existingQuery(d Dialect) string {
+	folded := `(SELECT r.id FROM appointment_requests r WHERE r.household_id = s.h AND r.service_date = s.d)`
+	if d == Postgres {
+		return `SELECT s.h, s.d, COALESCE(
+			(SELECT j.id FROM appointment_intake j WHERE j.household_id = s.h AND j.service_date = s.d ORDER BY j.seq DESC LIMIT 1),
+			` + folded + `, '') FROM unnest($1::text[], $2::text[]) AS s(h, d)`
+	}
+	return `SELECT s.h, s.d, COALESCE(` + folded + `, '') FROM (SELECT json_extract(value, '$[0]') AS h, json_extract(value, '$[1]') AS d FROM json_each($1)) s`
+}
+
+// journalIndex holds, on SQLite, the latest id of each slot with rows in
+// the intake journal. One process writes an SQLite database, so memory can
+// stand in for an index of the journal, whose every insert would dirty a
+// random page. It is read from the journal on first use and kept by the
+// commits that append to the journal and take from it; an entry left after
+// its rows were taken names the same id as the folded request.
+type journalIndex struct {
+	mu     sync.Mutex
+	loaded bool
+	latest map[RequestSlot]string
+}
+
+// overlay sets the slots' ids that the journal holds into out.
+func (j *journalIndex) overlay(ctx context.Context, tx *Tx, slots []RequestSlot, out map[RequestSlot]string) error {
+	j.mu.Lock()
+	defer j.mu.Unlock()
+	if !j.loaded {
+		rs, err := tx.QueryContext(ctx, `SELECT household_id, service_date, id FROM appointment_intake ORDER BY seq`)
+		if err != nil {
+			return err
+		}
+		defer rs.Close()
+		j.latest = map[RequestSlot]string{}
+		for rs.Next() {
+			var s RequestSlot
+			var id string
+			if err := rs.Scan(&s.Household, &s.Date, &id); err != nil {
+				return err
+			}
+			j.latest[s] = id
+		}
+		if err := rs.Err(); err != nil {
+			return err
+		}
+		j.loaded = true
+	}
+	for _, s := range slots {
+		if id, ok := j.latest[s]; ok {
+			out[s] = id
+		}
+	}
+	return nil
+}
+
+// appended records, once tx commits, the journal rows it appended.
+func (j *journalIndex) appended(tx *Tx, rows []IntakeRow) {
+	latest := make(map[RequestSlot]string, len(rows))
+	for _, r := range rows {
+		latest[RequestSlot{r.Request.ServiceDate, r.Request.HouseholdID}] = r.Request.ID
+	}
+	tx.OnCommit(func() {
+		j.mu.Lock()
+		defer j.mu.Unlock()
+		if j.loaded {
+			maps.Copy(j.latest, latest)
+		}
+	})
+}
+
+// taken forgets, once tx commits, the slots of the journal rows it took.
+func (j *journalIndex) taken(tx *Tx, rows []IntakeRow) {
+	tx.OnCommit(func() {
+		j.mu.Lock()
+		defer j.mu.Unlock()
+		for _, r := range rows {
+			delete(j.latest, RequestSlot{r.Request.ServiceDate, r.Request.HouseholdID})
+		}
+	})
+}
+
+// slotLockClass is the class of the PostgreSQL advisory locks that
+// writers take per household and date ("SEND").
+const slotLockClass int32 = 0x53454e44
+
+// intakeLock serialises takers of the journal on PostgreSQL ("SENDAJRN").
+const intakeLock int64 = 0x53454e44414a524e
+
+// TakeIntake removes up to limit of the oldest rows of the intake journal
+// (only household's, when it is set) and returns them in commit order, for
+// the caller to fold in the same transaction. (Read-write transactions
+// only.)
+func (tx *Tx) TakeIntake(ctx context.Context, household string, limit int) ([]IntakeRow, error) {
+	if tx.Dialect() == Postgres {
+		if _, err := tx.ExecContext(ctx, `SELECT pg_advisory_xact_lock($1)`, intakeLock); err != nil {
+			return nil, err
+		}
+	}
+	where, args := "", []any{limit}
+	if household != "" {
+		where, args = ` WHERE household_id = $2`, append(args, household)
+	}
+	rs, err := tx.QueryContext(ctx, `DELETE FROM appointment_intake WHERE seq IN (SELECT seq FROM appointment_intake`+where+` ORDER BY seq LIMIT $1)
+		RETURNING seq, `+intakeCols, args...)
+	if err != nil {
+		return nil, err
+	}
+	defer rs.Close()
+	var out []IntakeRow
+	for rs.Next() {
+		var r IntakeRow
+		var at, reg int64
+		q := &r.Request
+		if err := rs.Scan(&r.Seq, &at, &q.Key, &q.ID, &q.ServiceDate, &q.HouseholdID, &q.Size, &reg, &q.Preferences, &r.Action, &r.Subject,
+			&r.ActorID, &r.ActorRole, &r.ActorScope, &r.OnBehalfOf, &r.Remote, &r.RequestID); err != nil {
+			return nil, err
+		}
+		r.At, q.RegisteredAt, q.Status = FromMicros(at), FromMicros(reg), "live"
+		q.CreatedAt, q.UpdatedAt = r.At, r.At
+		out = append(out, r)
+	}
+	if err := rs.Err(); err != nil {
+		return nil, err
+	}
+	slices.SortFunc(out, func(a, b IntakeRow) int { return cmp.Compare(a.Seq, b.Seq) })
+	if tx.Dialect() != Postgres {
+		tx.db.journal.taken(tx, out)
+	}
+	return out, nil
+}
