@@ -66,15 +66,18 @@ func (s *Service) enqueue(ctx context.Context, it *intakeItem) error {
 func (s *Service) runIntake() {
 	defer s.wg.Done()
 	batch := make([]*intakeItem, 0, s.cfg.IntakeBatch)
-	quiet := time.NewTimer(foldQuiet)
-	defer quiet.Stop()
+	timer := time.NewTimer(foldQuiet)
+	defer timer.Stop()
 	for {
-		quiet.Reset(foldQuiet)
+		// Armed only while this process has journaled rows to fold.
+		var quiet <-chan time.Time
+		if s.unfolded.Load() > 0 {
+			timer.Reset(foldQuiet)
+			quiet = timer.C
+		}
 		select {
-		case <-quiet.C:
-			if s.unfolded.Load() > 0 {
-				s.foldQuietly()
-			}
+		case <-quiet:
+			s.foldQuietly()
 			continue
 		case it := <-s.intake:
 			batch = append(batch[:0], it)
@@ -126,7 +129,7 @@ func (s *Service) commitBatch(batch []*intakeItem) {
 	ctx := context.Background()
 	// Prepared outside the transaction: on SQLite the transaction holds the
 	// only writer connection.
-	stmts, err := s.intakeStatements(ctx)
+	stmts, err := s.intakeStatements()
 	if err == nil {
 		err = s.DB.Update(ctx, func(tx *store.Tx) error { return s.writeBatch(ctx, tx, stmts, live) })
 	}
@@ -134,8 +137,6 @@ func (s *Service) commitBatch(batch []*intakeItem) {
 		for _, it := range live {
 			if err := s.DB.Update(ctx, func(tx *store.Tx) error { return s.writeBatch(ctx, tx, stmts, []*intakeItem{it}) }); err != nil {
 				it.err = err
-			} else if it.err == nil {
-				s.unfolded.Add(1)
 			}
 			close(it.done)
 		}
@@ -144,8 +145,6 @@ func (s *Service) commitBatch(batch []*intakeItem) {
 	for _, it := range live {
 		if err != nil {
 			it.err = err
-		} else if it.err == nil {
-			s.unfolded.Add(1)
 		}
 		close(it.done)
 	}
@@ -241,6 +240,7 @@ func (s *Service) writeBatch(ctx context.Context, tx *store.Tx, stmts *store.Int
 	if err := tx.AppendIntake(ctx, stmts, journal); err != nil {
 		return err
 	}
+	tx.OnCommit(func() { s.unfolded.Add(int64(len(journal))) })
 	// Only a draw created here leaves entries.
 	return tr.flush(ctx, tx)
 }
@@ -397,7 +397,7 @@ func (s *Service) eligible(ctx context.Context, tx *store.Tx, hs []store.Househo
 
 // intakeStatements returns the intake's prepared statements (prepared by
 // New, released by Close).
-func (s *Service) intakeStatements(context.Context) (*store.IntakeStatements, error) {
+func (s *Service) intakeStatements() (*store.IntakeStatements, error) {
 	s.stmtMu.Lock()
 	defer s.stmtMu.Unlock()
 	if s.stmts == nil {
@@ -436,7 +436,7 @@ const (
 // most about limit rows when limit > 0. It returns how many it moved. Each
 // audit entry keeps the time its request was made.
 func (s *Service) fold(ctx context.Context, tx *store.Tx, household string, limit int) (int, error) {
-	stmts, err := s.intakeStatements(ctx)
+	stmts, err := s.intakeStatements()
 	if err != nil {
 		return 0, err
 	}

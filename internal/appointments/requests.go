@@ -156,7 +156,7 @@ func (s *Service) consented(ctx context.Context, c Caller) (bool, error) {
 // requester finds the household a caller asks for: the one named, or the
 // caller's only household.
 func (s *Service) requester(ctx context.Context, c Caller, id string) (store.HouseholdRow, error) {
-	st, err := s.intakeStatements(ctx)
+	st, err := s.intakeStatements()
 	if err != nil {
 		return store.HouseholdRow{}, err
 	}

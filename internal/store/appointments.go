@@ -894,12 +894,7 @@ func (tx *Tx) IntakeFacts(ctx context.Context, st *IntakeStatements, ids, owners
 		if len(list) == 0 {
 			return nil
 		}
-		var arg any = list
-		if tx.Dialect() != Postgres {
-			b, _ := json.Marshal(list)
-			arg = string(b)
-		}
-		rs, err := tx.StmtContext(ctx, stmt).QueryContext(ctx, arg)
+		rs, err := tx.StmtContext(ctx, stmt).QueryContext(ctx, tx.listArg(list))
 		if err != nil {
 			return mapErr(err)
 		}
@@ -1404,6 +1399,17 @@ func (tx *Tx) InsertAppointments(ctx context.Context, as []AppointmentRow) (map[
 	return done, err
 }
 
+// listArg is a list of ids as one parameter: an array on PostgreSQL (for
+// = ANY($1)), a JSON array on SQLite (for IN (SELECT value FROM
+// json_each($1))).
+func (tx *Tx) listArg(ids []string) any {
+	if tx.Dialect() == Postgres {
+		return ids
+	}
+	b, _ := json.Marshal(ids)
+	return string(b)
+}
+
 // eachID runs a query that takes a list of ids as $1: an array on
 // PostgreSQL (id = ANY($1)), a JSON array on SQLite (id IN (SELECT value
 // FROM json_each($1))). The query's other parameters follow as $2, $3...
@@ -1411,12 +1417,11 @@ func (tx *Tx) eachID(ctx context.Context, pgQuery, sqliteQuery string, ids []str
 	if len(ids) == 0 {
 		return nil
 	}
-	q, list := pgQuery, any(ids)
+	q := pgQuery
 	if tx.Dialect() == SQLite {
-		b, _ := json.Marshal(ids)
-		q, list = sqliteQuery, string(b)
+		q = sqliteQuery
 	}
-	rs, err := tx.QueryContext(ctx, q, append([]any{list}, args...)...)
+	rs, err := tx.QueryContext(ctx, q, append([]any{tx.listArg(ids)}, args...)...)
 	if err != nil {
 		return err
 	}

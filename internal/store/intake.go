@@ -5,7 +5,6 @@ import (
 	"context"
 	"database/sql"
 	"encoding/json"
-	"fmt"
 	"maps"
 	"slices"
 	"strings"
@@ -33,37 +32,19 @@ const intakeCols = `at, key, id, service_date, household_id, size, registered_at
 // goes in as few of them as add up to its size.
 var intakeChunks = []int{256, 64, 16, 4, 1}
 
-// journalInsert is the insert of n journal rows. SQLite gets anonymous
-// placeholders: its driver looks each numbered one up by name, which costs
-// time growing with their number.
+// intakeWidth is the number of journal columns written per row.
+var intakeWidth = strings.Count(intakeCols, ",") + 1
+
+// journalInsert is the insert of n journal rows.
 func journalInsert(d Dialect, n int) string {
-	var q strings.Builder
-	q.WriteString(`INSERT INTO appointment_intake (` + intakeCols + `) VALUES `)
-	for r := range n {
-		if r > 0 {
-			q.WriteByte(',')
-		}
-		q.WriteByte('(')
-		for c := range 16 {
-			if c > 0 {
-				q.WriteByte(',')
-			}
-			if d == Postgres {
-				fmt.Fprintf(&q, "$%d", r*16+c+1)
-			} else {
-				q.WriteByte('?')
-			}
-		}
-		q.WriteByte(')')
-	}
-	return q.String()
+	return `INSERT INTO appointment_intake (` + intakeCols + `) VALUES ` + groups(d, n, intakeWidth)
 }
 
 // AppendIntake appends rows to the intake journal, in order, stamped with
 // the transaction's time. (Read-write transactions only.)
 func (tx *Tx) AppendIntake(ctx context.Context, st *IntakeStatements, rows []IntakeRow) error {
 	at, all := Micros(tx.Now), rows
-	args := make([]any, 0, 16*min(len(rows), intakeChunks[0]))
+	args := make([]any, 0, intakeWidth*min(len(rows), intakeChunks[0]))
 	for len(rows) > 0 {
 		n := intakeChunks[len(intakeChunks)-1]
 		for _, c := range intakeChunks {
@@ -165,9 +146,10 @@ func existingQuery(d Dialect) string {
 // journalIndex holds, on SQLite, the latest id of each slot with rows in
 // the intake journal. One process writes an SQLite database, so memory can
 // stand in for an index of the journal, whose every insert would dirty a
-// random page. It is read from the journal on first use and kept by the
-// commits that append to the journal and take from it; an entry left after
-// its rows were taken names the same id as the folded request.
+// random page. It is read from the journal on first use, then kept by the
+// commits that append to the journal and take from it. A slot is forgotten
+// once its rows are taken, even if a later row of it waits: that row
+// carries the same id, which the folded request now holds.
 type journalIndex struct {
 	mu     sync.Mutex
 	loaded bool

@@ -174,8 +174,11 @@ const sqliteRowsPerInsert = 64
 // maxArrayRows bounds the rows of one insert from arrays (PostgreSQL).
 const maxArrayRows = 10000
 
-// groups writes k groups of cols numbered parameters: "($1, $2), ($3, $4)".
-func groups(k, cols int) string {
+// groups writes k groups of cols parameters: "($1, $2), ($3, $4)" on
+// PostgreSQL, "(?, ?), (?, ?)" on SQLite, whose driver looks each numbered
+// parameter up by name, a cost that grows with the square of their number
+// in one statement. (A statement using it has no other parameters.)
+func groups(d Dialect, k, cols int) string {
 	var b strings.Builder
 	for i := range k {
 		if i > 0 {
@@ -186,7 +189,11 @@ func groups(k, cols int) string {
 			if c > 0 {
 				b.WriteString(", ")
 			}
-			fmt.Fprintf(&b, "$%d", i*cols+c+1)
+			if d == Postgres {
+				fmt.Fprintf(&b, "$%d", i*cols+c+1)
+			} else {
+				b.WriteByte('?')
+			}
 		}
 		b.WriteByte(')')
 	}
@@ -199,7 +206,7 @@ func groups(k, cols int) string {
 // statement up to VALUES, tail what follows the values.
 func (tx *Tx) insertRows(ctx context.Context, head, tail string, cols, n int, args func(i int) []any) error {
 	if tx.Dialect() == SQLite {
-		return tx.execChunks(ctx, n, sqliteRowsPerInsert, cols, func(k int) string { return head + groups(k, cols) + tail }, args)
+		return tx.execChunks(ctx, n, sqliteRowsPerInsert, cols, func(k int) string { return head + groups(SQLite, k, cols) + tail }, args)
 	}
 	for start := 0; start < n; start += maxRowsPerInsert {
 		end := min(n, start+maxRowsPerInsert)
@@ -207,7 +214,7 @@ func (tx *Tx) insertRows(ctx context.Context, head, tail string, cols, n int, ar
 		for i := start; i < end; i++ {
 			params = append(params, args(i)...)
 		}
-		if _, err := tx.ExecContext(ctx, head+groups(end-start, cols)+tail, params...); err != nil {
+		if _, err := tx.ExecContext(ctx, head+groups(Postgres, end-start, cols)+tail, params...); err != nil {
 			return err
 		}
 	}
@@ -419,7 +426,7 @@ func (tx *Tx) InsertEligibilityResults(ctx context.Context, rows []EligibilityRe
 	// SQLite has one writer: nothing erases between the check and the insert.
 	return tx.execChunks(ctx, len(rows), sqliteRowsPerInsert, 4, func(k int) string {
 		return `INSERT INTO eligibility_results (household_id, run_id, household_version, data)
-			SELECT v.column1, v.column2, v.column3, v.column4 FROM (VALUES ` + groups(k, 4) + `) v
+			SELECT v.column1, v.column2, v.column3, v.column4 FROM (VALUES ` + groups(SQLite, k, 4) + `) v
 			WHERE EXISTS (SELECT 1 FROM households h WHERE h.id = v.column1)`
 	}, func(i int) []any {
 		r := rows[i]

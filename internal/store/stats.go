@@ -3,8 +3,6 @@ package store
 import (
 	"context"
 	"database/sql"
-	"strconv"
-	"strings"
 	"time"
 )
 
@@ -227,10 +225,8 @@ func (tx *Tx) StatsChanges(ctx context.Context, key string, version, offset, lim
 }
 
 // insertBatches runs multi-row INSERTs of n rows, args(i) giving the values
-// of row i; every row has the same number of values. Batches are small:
-// SQLite looks up each numbered parameter by a linear scan, so a statement
-// with thousands of parameters costs quadratic time. The full-size statement
-// is prepared once and reused.
+// of row i; every row has the same number of values. The full-size
+// statement is prepared once and reused.
 func insertBatches(ctx context.Context, tx *Tx, n int, args func(i int) []any, prefix string) error {
 	var full *sql.Stmt
 	defer func() {
@@ -247,7 +243,7 @@ func insertBatches(ctx context.Context, tx *Tx, n int, args func(i int) []any, p
 		if hi-lo == statsBatch {
 			if full == nil {
 				var err error
-				if full, err = tx.PrepareContext(ctx, valuesSQL(prefix, statsBatch, len(all)/statsBatch)); err != nil {
+				if full, err = tx.PrepareContext(ctx, prefix+groups(tx.Dialect(), statsBatch, len(all)/statsBatch)); err != nil {
 					return err
 				}
 			}
@@ -256,33 +252,11 @@ func insertBatches(ctx context.Context, tx *Tx, n int, args func(i int) []any, p
 			}
 			continue
 		}
-		if _, err := tx.ExecContext(ctx, valuesSQL(prefix, hi-lo, len(all)/(hi-lo)), all...); err != nil {
+		if _, err := tx.ExecContext(ctx, prefix+groups(tx.Dialect(), hi-lo, len(all)/(hi-lo)), all...); err != nil {
 			return err
 		}
 	}
 	return nil
-}
-
-// valuesSQL returns prefix followed by rows groups of cols numbered
-// parameters: "($1, $2), ($3, $4)".
-func valuesSQL(prefix string, rows, cols int) string {
-	var b strings.Builder
-	b.WriteString(prefix)
-	for i := 0; i < rows; i++ {
-		if i > 0 {
-			b.WriteString(", ")
-		}
-		b.WriteByte('(')
-		for j := 0; j < cols; j++ {
-			if j > 0 {
-				b.WriteString(", ")
-			}
-			b.WriteByte('$')
-			b.WriteString(strconv.Itoa(i*cols + j + 1))
-		}
-		b.WriteByte(')')
-	}
-	return b.String()
 }
 
 // HouseholdDay is the number of households, and of people in them, created
