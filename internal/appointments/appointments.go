@@ -68,6 +68,11 @@ type Config struct {
 	// IntakeWriters is how many intake transactions run at once (0: one on
 	// SQLite, which has one writer, and two on PostgreSQL).
 	IntakeWriters int
+	// IntakeGather is how long a busy intake writer waits for more
+	// requests to join a transaction before committing it (0: 1 ms;
+	// negative: never waits). A writer waits only while requests arrive
+	// together, that is when its previous transaction held more than one.
+	IntakeGather time.Duration
 }
 
 // Default returns the default configuration: the window opens at 12:00 and
@@ -148,6 +153,9 @@ func New(db *store.DB, keys *seal.Keyring, outbox *jobs.Outbox, runner *jobs.Run
 	}
 	if cfg.IntakeBatch <= 0 {
 		cfg.IntakeBatch = 512
+	}
+	if cfg.IntakeGather == 0 {
+		cfg.IntakeGather = time.Millisecond
 	}
 	if cfg.IntakeWriters <= 0 {
 		cfg.IntakeWriters = 1

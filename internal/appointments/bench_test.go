@@ -43,6 +43,7 @@ var (
 	intakeClients    = flag.Int("intake.clients", 64, "concurrent clients of BenchmarkIntake and BenchmarkFirstComeFirstServed")
 	intakeHouseholds = flag.Int("intake.households", 20000, "households that request in BenchmarkIntake")
 	drawRequests     = flag.Int("draw.requests", 1_000_000, "requests in BenchmarkDraw1M")
+	intakeGather     = flag.Duration("intake.gather", 0, "how long the intake writer gathers requests (0: the default)")
 	intakeWriters    = flag.Int("intake.writers", 0, "intake writers in BenchmarkIntake (0: the default of the engine)")
 	intakeProfile    = flag.String("intake.cpuprofile", "", "write a processor profile of BenchmarkIntake's measured load (not the calibration) to this file, suffixed with the engine")
 )
@@ -209,6 +210,7 @@ func BenchmarkIntake(b *testing.B) {
 			loadLocations(b, db)
 			cfg := appointments.Default()
 			cfg.IntakeWriters = *intakeWriters
+			cfg.IntakeGather = *intakeGather
 			svc, err := appointments.New(db, keys, jobs.NewOutbox(db, keys, jobs.DevSender{}, nil), nil, cfg)
 			if err != nil {
 				b.Fatal(err)

@@ -68,6 +68,9 @@ func (s *Service) runIntake() {
 	batch := make([]*intakeItem, 0, s.cfg.IntakeBatch)
 	timer := time.NewTimer(foldQuiet)
 	defer timer.Stop()
+	gather := time.NewTimer(s.cfg.IntakeGather)
+	gather.Stop()
+	busy := false
 	for {
 		// Armed only while this process has journaled rows to fold.
 		var quiet <-chan time.Time
@@ -92,17 +95,44 @@ func (s *Service) runIntake() {
 				}
 			}
 		}
-	more:
-		for len(batch) < s.cfg.IntakeBatch {
-			select {
-			case it := <-s.intake:
-				batch = append(batch, it)
-			default:
-				break more
-			}
-		}
+		busy = s.gather(&batch, busy, gather)
 		s.commitBatch(batch)
 	}
+}
+
+// gather adds the requests waiting to batch, up to IntakeBatch. While
+// requests arrive together (busy: the previous batch held more than one),
+// it waits up to IntakeGather for more, so that one commit acknowledges
+// many: a commit costs a flush to disk and a fixed share of processor time
+// whatever it holds. At a trickle a request is committed at once. It
+// reports whether this batch holds more than one request.
+func (s *Service) gather(batch *[]*intakeItem, busy bool, timer *time.Timer) bool {
+	var until <-chan time.Time
+	defer timer.Stop()
+	for len(*batch) < s.cfg.IntakeBatch {
+		select {
+		case it := <-s.intake:
+			*batch = append(*batch, it)
+			continue
+		default:
+		}
+		if !busy || s.cfg.IntakeGather < 0 {
+			break
+		}
+		if until == nil {
+			timer.Reset(s.cfg.IntakeGather)
+			until = timer.C
+		}
+		select {
+		case it := <-s.intake:
+			*batch = append(*batch, it)
+		case <-until:
+			return len(*batch) > 1
+		case <-s.stop:
+			return len(*batch) > 1
+		}
+	}
+	return len(*batch) > 1
 }
 
 // commitBatch writes a batch in one transaction and wakes its requests.
