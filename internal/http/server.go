@@ -81,6 +81,10 @@ func New(c Config) *Server {
 	cfg.OpenAPIPath = ""
 	cfg.DocsPath = ""
 	cfg.SchemasPath = ""
+	// Senda serves no JSON Schema documents of its own (the OpenAPI
+	// document holds them), so answers carry no $schema field or Link
+	// header pointing at one.
+	cfg.CreateHooks = nil
 	cfg.Components.SecuritySchemes = map[string]*huma.SecurityScheme{
 		"bearer":  {Type: "http", Scheme: "bearer", Description: "API token (senda token create)"},
 		"session": {Type: "apiKey", In: "cookie", Name: "senda_session", Description: "Browser session after sign-in"},
