@@ -660,9 +660,11 @@ type IntakeStatements struct {
 // PrepareIntake prepares the intake statements.
 func (db *DB) PrepareIntake(ctx context.Context) (*IntakeStatements, error) {
 	st := &IntakeStatements{db: db}
-	lock, byID, byOwner := "", `id IN (SELECT value FROM json_each($1))`, `owner_account IN (SELECT value FROM json_each($1))`
+	// On SQLite the household checks read a covering index (migration
+	// 00012), never the row past its sealed document.
+	lock, byID, byOwner := "", `INDEXED BY households_intake_id WHERE id IN (SELECT value FROM json_each($1))`, `INDEXED BY households_intake_owner WHERE owner_account IN (SELECT value FROM json_each($1))`
 	if db.Dialect == Postgres {
-		lock, byID, byOwner = " FOR SHARE", `id = ANY($1)`, `owner_account = ANY($1)`
+		lock, byID, byOwner = " FOR SHARE", `WHERE id = ANY($1)`, `WHERE owner_account = ANY($1)`
 	}
 	for _, p := range []struct {
 		pool *sql.DB
@@ -675,8 +677,8 @@ func (db *DB) PrepareIntake(ctx context.Context) (*IntakeStatements, error) {
 		preferences = excluded.preferences, status = 'live', updated_at = excluded.updated_at
 		RETURNING key, id`},
 		{db.w, &st.draw, `SELECT ` + drawCols + ` FROM draws WHERE service_date = $1` + lock},
-		{db.w, &st.facts, `SELECT ` + intakeFactCols + ` FROM households h WHERE ` + byID},
-		{db.w, &st.ownersFacts, `SELECT ` + intakeFactCols + ` FROM households h WHERE ` + byOwner},
+		{db.w, &st.facts, `SELECT ` + intakeFactCols + ` FROM households h ` + byID},
+		{db.w, &st.ownersFacts, `SELECT ` + intakeFactCols + ` FROM households h ` + byOwner},
 		{db.w, &st.existing, existingQuery(db.Dialect)},
 		{db.r, &st.owned, `SELECT ` + householdCols + ` FROM households WHERE owner_account = $1 LIMIT $2`},
 		{db.r, &st.household, `SELECT ` + householdCols + ` FROM households WHERE id = $1`},
@@ -882,7 +884,7 @@ func (st *IntakeStatements) IntakeHousehold(ctx context.Context, id string) (Hou
 // intakeFactCols are the columns of a household the intake writer checks:
 // everything but the sealed document, and whether it holds a live
 // appointment.
-const intakeFactCols = `id, receipt, place, COALESCE(owner_account, ''), created_by, status, version, size, nationality, COALESCE(external_key, ''), created_at, updated_at, ` + heldCol
+const intakeFactCols = `id, COALESCE(owner_account, ''), status, version, size, created_at, ` + heldCol
 
 // IntakeFacts reads, inside the intake writer's transaction, the households
 // that ids name and those that owners own, without their sealed documents:
@@ -901,11 +903,11 @@ func (tx *Tx) IntakeFacts(ctx context.Context, st *IntakeStatements, ids, owners
 		defer rs.Close()
 		for rs.Next() {
 			var h IntakeHousehold
-			var c, u int64
-			if err := rs.Scan(&h.ID, &h.Receipt, &h.Place, &h.OwnerAccount, &h.CreatedBy, &h.Status, &h.Version, &h.Size, &h.Nationality, &h.ExternalKey, &c, &u, &h.Held); err != nil {
+			var c int64
+			if err := rs.Scan(&h.ID, &h.OwnerAccount, &h.Status, &h.Version, &h.Size, &c, &h.Held); err != nil {
 				return err
 			}
-			h.CreatedAt, h.UpdatedAt = FromMicros(c), FromMicros(u)
+			h.CreatedAt = FromMicros(c)
 			fn(h)
 		}
 		return rs.Err()
