@@ -3,6 +3,7 @@ package store
 import (
 	"context"
 	"database/sql"
+	"sync"
 	"time"
 )
 
@@ -13,6 +14,12 @@ import (
 // checkpoints from its own connection instead, often and without blocking
 // (PASSIVE): the writer keeps committing while the log is copied, and the
 // log stays small. A final checkpoint runs when the store closes.
+//
+// A log can only start over (RESTART) between two commits, once every
+// reader has moved to the newest snapshot. Under commits that never pause
+// that moment may never come by itself, so once the log is long the
+// checkpointer holds the writer back (gate) for as long as the restart
+// takes: one short stall instead of a log that keeps growing.
 
 // checkpointEvery is how often the log is checkpointed.
 const checkpointEvery = 250 * time.Millisecond
@@ -22,6 +29,7 @@ const checkpointEvery = 250 * time.Millisecond
 const restartFrames = 4096
 
 type checkpointer struct {
+	gate sync.Mutex // held by each write transaction, and by a restart
 	db   *sql.DB
 	quit chan struct{}
 	done chan struct{}
@@ -47,7 +55,9 @@ func (c *checkpointer) run() {
 			var busy, frames, copied int
 			err := c.db.QueryRowContext(context.Background(), `PRAGMA wal_checkpoint(PASSIVE)`).Scan(&busy, &frames, &copied)
 			if err == nil && frames >= restartFrames {
+				c.gate.Lock()
 				c.db.ExecContext(context.Background(), `PRAGMA wal_checkpoint(RESTART)`)
+				c.gate.Unlock()
 			}
 		}
 	}

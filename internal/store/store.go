@@ -231,6 +231,10 @@ func (db *DB) Update(ctx context.Context, fn func(*Tx) error) error {
 	if err != nil {
 		return err
 	}
+	if db.ckpt != nil {
+		db.ckpt.gate.Lock()
+		defer db.ckpt.gate.Unlock()
+	}
 	tx, err := db.w.BeginTx(sctx, nil)
 	if err != nil {
 		return mapErr(err)

@@ -43,7 +43,7 @@ func TestWriteAheadLogStaysBoundedUnderContinuousWrites(t *testing.T) {
 			}
 		}()
 	}
-	const total, perCommit = 128 << 20, 64 << 10
+	const total, perCommit = 256 << 20, 64 << 10
 	row := make([]byte, 4000)
 	var largest int64
 	for written := 0; written < total; written += perCommit {
