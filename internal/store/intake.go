@@ -98,9 +98,19 @@ func (tx *Tx) LiveRequestIDs(ctx context.Context, st *IntakeStatements, slots []
 		}
 		rs, err = tx.StmtContext(ctx, st.existing).QueryContext(ctx, hs, dates)
 	} else {
-		pairs := make([][2]string, len(slots))
-		for i, s := range slots {
-			pairs[i] = [2]string{s.Household, s.Date}
+		// The journal's latest ids are in memory; only the slots it does
+		// not hold are looked up among the folded requests.
+		if err := tx.db.journal.overlay(ctx, tx, slots, out); err != nil {
+			return nil, err
+		}
+		var pairs [][2]string
+		for _, s := range slots {
+			if _, ok := out[s]; !ok {
+				pairs = append(pairs, [2]string{s.Household, s.Date})
+			}
+		}
+		if len(pairs) == 0 {
+			return out, nil
 		}
 		b, _ := json.Marshal(pairs)
 		rs, err = tx.StmtContext(ctx, st.existing).QueryContext(ctx, string(b))
@@ -121,11 +131,6 @@ func (tx *Tx) LiveRequestIDs(ctx context.Context, st *IntakeStatements, slots []
 	}
 	if err := rs.Err(); err != nil {
 		return nil, err
-	}
-	if tx.Dialect() != Postgres {
-		if err := tx.db.journal.overlay(ctx, tx, slots, out); err != nil {
-			return nil, err
-		}
 	}
 	return out, nil
 }
