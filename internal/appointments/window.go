@@ -5,6 +5,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/senda-platform/senda"
@@ -61,6 +62,36 @@ type window struct {
 	zone          *time.Location
 	opens, closes clock
 	lead          int
+	last          *atomic.Pointer[windowDay] // the day asked about last, computed once
+}
+
+// windowDay is what at and bounds answer for one requesting day: from its
+// local midnight (from) to the next (to), the service date and its
+// window's opening and closing.
+type windowDay struct {
+	from, to      time.Time
+	date          string
+	opens, closes time.Time
+}
+
+// day returns the windowDay holding now (or, when date is not empty, the
+// one of that service date), computing it only when the last one does not.
+func (w window) day(now time.Time, date string) *windowDay {
+	if d := w.last.Load(); d != nil && (date == "" && !now.Before(d.from) && now.Before(d.to) || date != "" && date == d.date) {
+		return d
+	}
+	var req string
+	if date == "" {
+		req = now.In(w.zone).Format(DateLayout)
+		date = addDays(req, w.lead)
+	} else {
+		req = addDays(date, -w.lead)
+	}
+	t, _ := time.Parse(DateLayout, req)
+	d := &windowDay{date: date, opens: w.opens.on(req, w.zone), closes: w.closes.on(req, w.zone),
+		from: time.Date(t.Year(), t.Month(), t.Day(), 0, 0, 0, 0, w.zone), to: time.Date(t.Year(), t.Month(), t.Day()+1, 0, 0, 0, 0, w.zone)}
+	w.last.Store(d)
+	return d
 }
 
 func newWindow(cfg Config) (window, error) {
@@ -76,21 +107,19 @@ func newWindow(cfg Config) (window, error) {
 	if cfg.LeadDays < 0 || cfg.LeadDays > 60 {
 		return window{}, fmt.Errorf("appointments: lead days %d: want 0..60", cfg.LeadDays)
 	}
-	return window{zone: zone, opens: o, closes: c, lead: cfg.LeadDays}, nil
+	return window{zone: zone, opens: o, closes: c, lead: cfg.LeadDays, last: new(atomic.Pointer[windowDay])}, nil
 }
 
 // bounds returns when the window for a service date opens and closes.
 func (w window) bounds(serviceDate string) (opens, closes time.Time) {
-	req := addDays(serviceDate, -w.lead)
-	return w.opens.on(req, w.zone), w.closes.on(req, w.zone)
+	d := w.day(time.Time{}, serviceDate)
+	return d.opens, d.closes
 }
 
 // at returns the service date whose window holds now, if one does.
 func (w window) at(now time.Time) (string, bool) {
-	req := now.In(w.zone).Format(DateLayout)
-	date := addDays(req, w.lead)
-	o, c := w.bounds(date)
-	return date, !now.Before(o) && now.Before(c)
+	d := w.day(now, "")
+	return d.date, !now.Before(d.opens) && now.Before(d.closes)
 }
 
 // next returns the service date of the next window to close at or after

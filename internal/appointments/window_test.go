@@ -1,6 +1,7 @@
 package appointments
 
 import (
+	"math/rand/v2"
 	"testing"
 	"time"
 
@@ -170,4 +171,40 @@ func lower(s string) string {
 		}
 	}
 	return string(b)
+}
+
+// The window keeps the last day it computed; whatever order instants and
+// dates are asked in, it answers as computing afresh would, across
+// daylight-saving changes and in zones far from UTC.
+func TestWindowRemembersItsLastDayFaithfully(t *testing.T) {
+	rng := rand.New(rand.NewPCG(1, 2))
+	for _, zone := range []string{"America/New_York", "Pacific/Kiritimati", "Pacific/Pago_Pago", "America/Santiago"} {
+		cfg := Default()
+		cfg.WindowZone, cfg.LeadDays = zone, 1+rng.IntN(3)
+		w, err := newWindow(cfg)
+		if err != nil {
+			t.Fatal(err)
+		}
+		start := at("2025-01-01T00:00:00Z")
+		now := start
+		for range 20000 {
+			// Mostly small steps, as the clock goes, and some jumps.
+			if rng.IntN(10) == 0 {
+				now = start.Add(time.Duration(rng.Int64N(int64(2 * 365 * 24 * time.Hour))))
+			} else {
+				now = now.Add(time.Duration(rng.Int64N(int64(3 * time.Hour))))
+			}
+			req := now.In(w.zone).Format(DateLayout)
+			wantDate := addDays(req, w.lead)
+			o, c := w.opens.on(req, w.zone), w.closes.on(req, w.zone)
+			if date, open := w.at(now); date != wantDate || open != (!now.Before(o) && now.Before(c)) {
+				t.Fatalf("%s at %s: got %s %v, want %s (%s to %s)", zone, now, date, open, wantDate, o, c)
+			}
+			other := addDays(wantDate, rng.IntN(5)-2)
+			oreq := addDays(other, -w.lead)
+			if go_, gc := w.bounds(other); !go_.Equal(w.opens.on(oreq, w.zone)) || !gc.Equal(w.closes.on(oreq, w.zone)) {
+				t.Fatalf("%s bounds of %s: got %s to %s", zone, other, go_, gc)
+			}
+		}
+	}
 }
