@@ -16,6 +16,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"reflect"
 	"strings"
 	"sync"
 	"testing"
@@ -112,6 +113,28 @@ func as(app *App, cookie, lang, method, path string, body any) *httptest.Respons
 	return w
 }
 
+// sameAnswer sends body as an appointment request twice, once as
+// "application/json" (the lean path) and once with a charset (huma's), and
+// checks that both get the same answer: status, headers and bytes.
+func sameAnswer(t *testing.T, app *App, cookie, body string, status int) {
+	t.Helper()
+	var got [2]*httptest.ResponseRecorder
+	for i, ct := range []string{"application/json", "application/json; charset=utf-8"} {
+		req := httptest.NewRequest("POST", "/api/v1/appointment-requests", strings.NewReader(body))
+		req.RemoteAddr = "192.0.2.20:1234"
+		req.Header.Set("Content-Type", ct)
+		req.Header.Set("Accept-Language", "ht")
+		req.Header.Set("X-Request-ID", "same-request-id")
+		req.AddCookie(&http.Cookie{Name: "senda_session", Value: cookie})
+		got[i] = httptest.NewRecorder()
+		app.Handler.ServeHTTP(got[i], req)
+	}
+	lean, huma := got[0], got[1]
+	if lean.Code != status || huma.Code != status || lean.Body.String() != huma.Body.String() || !reflect.DeepEqual(lean.Header(), huma.Header()) {
+		t.Fatalf("lean path: %d %v %s\nhuma: %d %v %s", lean.Code, lean.Header(), lean.Body, huma.Code, huma.Header(), huma.Body)
+	}
+}
+
 func decode[T any](t *testing.T, w *httptest.ResponseRecorder, want int) T {
 	t.Helper()
 	var v T
@@ -161,6 +184,9 @@ func TestAppointmentJourneyThroughAPI(t *testing.T) {
 				t.Fatalf("request: %+v", req)
 			}
 			decode[appointments.Request](t, as(app, jc, "ht", "POST", "/api/v1/appointment-requests", map[string]any{"household_id": jean.household, "preferences": []string{"POE-SYS", "POE-CLX"}}), 200)
+			// The request's lean path answers as huma, which serves any other
+			// content type: sending again the same way gives the same answer.
+			sameAnswer(t, app, jc, `{"household_id":"`+jean.household+`","preferences":["POE-SYS","POE-CLX"]}`, 200)
 			mine := decode[[]appointments.Request](t, as(app, mc, "", "GET", "/api/v1/appointment-requests", nil), 200)
 			if len(mine) != 1 || mine[0].ID != req.ID {
 				t.Fatalf("my requests: %+v", mine)
@@ -184,6 +210,8 @@ func TestAppointmentJourneyThroughAPI(t *testing.T) {
 			if p.Title != "Fenèt demann lan fèmen" || !strings.Contains(p.Detail, "2025-03-02 09:00 PST (America/Tijuana)") {
 				t.Fatalf("closed window: %+v", p)
 			}
+			sameAnswer(t, app, jc, `{"preferences":["POE-SYS"],"time_zone":"America/Tijuana"}`, 409)
+			sameAnswer(t, app, jc, `{"preferences":["POE-NOPE"]}`, 422)
 
 			info := decode[appointments.DrawInfo](t, app.Do("POST", "/api/v1/draws/"+day+"/execute", admin, nil), 200)
 			if info.Status != "published" || info.Allocations != 2 || info.Guarantee != "seed_only" {

@@ -1,9 +1,13 @@
 package http
 
 import (
+	"bytes"
 	"context"
 	"encoding/base64"
+	"encoding/json"
+	"io"
 	"time"
+	"unicode/utf8"
 
 	"github.com/danielgtaylor/huma/v2"
 
@@ -101,7 +105,11 @@ func (s *Server) RegisterAppointments(svc *appointments.Service) {
 		Description: "One request per household and date: sending again replaces it (and keeps its id). The whole household travels together and counts " +
 			"against capacity. Outside the window the answer (409, appointments.window_closed) gives the next opening in your time zone. " +
 			"Answered only once the request is safely stored.",
-		Errors: []int{409, 422}},
+		Errors: []int{409, 422},
+		// Thousands a second while a window is open: see lean.
+		Middlewares: huma.Middlewares{lean(s.api, decodeRequestInput, func(ctx context.Context, in appointments.RequestInput) (any, error) {
+			return svc.Submit(ctx, caller(ctx), in)
+		})}},
 		func(ctx context.Context, in *submitIn) (*struct{ Body *appointments.Request }, error) {
 			r, err := svc.Submit(ctx, caller(ctx), in.Body)
 			return &struct{ Body *appointments.Request }{r}, err
@@ -386,4 +394,69 @@ func (s *Server) RegisterAppointments(svc *appointments.Service) {
 			a, err := svc.NoShow(ctx, caller(ctx), in.ID)
 			return &apptOut{a}, err
 		})
+}
+
+// decodeRequestInput decodes the body of an appointment request as huma
+// would, when the RequestInput schema plainly accepts it: a JSON object of
+// its own fields only, preferences one to three strings, household and
+// time zone at most 64 characters, the date a calendar date. It reports
+// false for anything else, which huma then decodes and, if need be,
+// refuses with its own problem.
+func decodeRequestInput(b []byte) (appointments.RequestInput, bool) {
+	var in appointments.RequestInput
+	dec := json.NewDecoder(bytes.NewReader(b))
+	if t, err := dec.Token(); err != nil || t != json.Delim('{') {
+		return in, false
+	}
+	hasPrefs := false
+	for dec.More() {
+		t, err := dec.Token()
+		if err != nil {
+			return in, false
+		}
+		key, _ := t.(string)
+		var v any
+		if err := dec.Decode(&v); err != nil {
+			return in, false
+		}
+		s, isString := v.(string)
+		switch key {
+		case "preferences":
+			list, ok := v.([]any)
+			if !ok || len(list) < 1 || len(list) > 3 {
+				return in, false
+			}
+			prefs := make([]string, len(list))
+			for i, p := range list {
+				if prefs[i], ok = p.(string); !ok {
+					return in, false
+				}
+			}
+			in.Preferences, hasPrefs = prefs, true
+		case "household_id":
+			if !isString || utf8.RuneCountInString(s) > 64 {
+				return in, false
+			}
+			in.HouseholdID = s
+		case "time_zone":
+			if !isString || utf8.RuneCountInString(s) > 64 {
+				return in, false
+			}
+			in.TimeZone = s
+		case "service_date":
+			if _, err := time.Parse(time.DateOnly, s); !isString || err != nil {
+				return in, false
+			}
+			in.ServiceDate = s
+		default:
+			return in, false
+		}
+	}
+	if t, err := dec.Token(); err != nil || t != json.Delim('}') {
+		return in, false
+	}
+	if _, err := dec.Token(); err != io.EOF {
+		return in, false
+	}
+	return in, hasPrefs
 }
