@@ -691,9 +691,14 @@ func (db *DB) PrepareIntake(ctx context.Context) (*IntakeStatements, error) {
 		*p.dst = s
 	}
 	// Prepared here, not on first use: on SQLite a transaction holds the
-	// only writer connection.
+	// only writer connection. PostgreSQL takes a batch's rows as arrays in
+	// one statement (one round trip); SQLite in a few multi-row inserts.
 	st.journal = make(map[int]*sql.Stmt, len(intakeChunks))
-	for _, n := range intakeChunks {
+	chunks := intakeChunks
+	if db.Dialect == Postgres {
+		chunks = []int{0}
+	}
+	for _, n := range chunks {
 		s, err := db.w.PrepareContext(ctx, journalInsert(db.Dialect, n))
 		if err != nil {
 			st.Close()

@@ -35,15 +35,73 @@ var intakeChunks = []int{256, 64, 16, 4, 1}
 // intakeWidth is the number of journal columns written per row.
 var intakeWidth = strings.Count(intakeCols, ",") + 1
 
-// journalInsert is the insert of n journal rows.
+// journalInsert is the insert of n journal rows; on PostgreSQL (n = 0) of
+// as many rows as its arrays hold, in their order.
 func journalInsert(d Dialect, n int) string {
+	if d == Postgres {
+		return `INSERT INTO appointment_intake (` + intakeCols + `) SELECT $1, ` + intakeColsOf("u") + `
+		FROM unnest($2::text[], $3::text[], $4::text[], $5::text[], $6::int[], $7::bigint[], $8::text[], $9::text[], $10::text[],
+			$11::text[], $12::text[], $13::text[], $14::text[], $15::text[], $16::text[]) WITH ORDINALITY AS u(` + intakeColsOf("") + `, n)
+		ORDER BY u.n`
+	}
 	return `INSERT INTO appointment_intake (` + intakeCols + `) VALUES ` + groups(d, n, intakeWidth)
+}
+
+// intakeColsOf lists the journal's columns after at, each prefixed with
+// alias when one is given.
+func intakeColsOf(alias string) string {
+	cols := strings.Split(intakeCols, ",")[1:]
+	for i, c := range cols {
+		c = strings.TrimSpace(c)
+		if alias != "" {
+			c = alias + "." + c
+		}
+		cols[i] = c
+	}
+	return strings.Join(cols, ", ")
 }
 
 // AppendIntake appends rows to the intake journal, in order, stamped with
 // the transaction's time. (Read-write transactions only.)
 func (tx *Tx) AppendIntake(ctx context.Context, st *IntakeStatements, rows []IntakeRow) error {
 	at, all := Micros(tx.Now), rows
+	if tx.Dialect() == Postgres {
+		if len(rows) == 0 {
+			return nil
+		}
+		// One array per column, in intakeCols' order after at.
+		text := func(f func(IntakeRow) string) []string {
+			out := make([]string, len(rows))
+			for i, r := range rows {
+				out[i] = f(r)
+			}
+			return out
+		}
+		number := func(f func(IntakeRow) int64) []int64 {
+			out := make([]int64, len(rows))
+			for i, r := range rows {
+				out[i] = f(r)
+			}
+			return out
+		}
+		_, err := tx.StmtContext(ctx, st.journal[0]).ExecContext(ctx, at,
+			text(func(r IntakeRow) string { return r.Request.Key }),
+			text(func(r IntakeRow) string { return r.Request.ID }),
+			text(func(r IntakeRow) string { return r.Request.ServiceDate }),
+			text(func(r IntakeRow) string { return r.Request.HouseholdID }),
+			number(func(r IntakeRow) int64 { return int64(r.Request.Size) }),
+			number(func(r IntakeRow) int64 { return Micros(r.Request.RegisteredAt) }),
+			text(func(r IntakeRow) string { return r.Request.Preferences }),
+			text(func(r IntakeRow) string { return r.Action }),
+			text(func(r IntakeRow) string { return r.Subject }),
+			text(func(r IntakeRow) string { return r.ActorID }),
+			text(func(r IntakeRow) string { return r.ActorRole }),
+			text(func(r IntakeRow) string { return r.ActorScope }),
+			text(func(r IntakeRow) string { return r.OnBehalfOf }),
+			text(func(r IntakeRow) string { return r.Remote }),
+			text(func(r IntakeRow) string { return r.RequestID }))
+		return mapErr(err)
+	}
 	args := make([]any, 0, intakeWidth*min(len(rows), intakeChunks[0]))
 	for len(rows) > 0 {
 		n := intakeChunks[len(intakeChunks)-1]
