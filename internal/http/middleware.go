@@ -66,6 +66,21 @@ func (w *statusWriter) Write(b []byte) (int, error) {
 
 func (w *statusWriter) Unwrap() http.ResponseWriter { return w.ResponseWriter }
 
+// securityHeaders go on every answer. Their values are shared, never
+// changed: each holds exactly one element, so that adding to one copies it,
+// and net/http copies them all when it writes the header.
+var securityHeaders = http.Header{
+	"X-Content-Type-Options":     {"nosniff"},
+	"Referrer-Policy":            {"no-referrer"},
+	"X-Frame-Options":            {"DENY"},
+	"Cross-Origin-Opener-Policy": {"same-origin"},
+	"Permissions-Policy":         {"camera=(), microphone=(), geolocation=(self)"},
+	"Content-Security-Policy":    {"default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; object-src 'none'; base-uri 'none'; frame-ancestors 'none'; form-action 'self'"},
+}
+
+// hsts goes on answers over HTTPS.
+var hsts = []string{"max-age=63072000; includeSubDomains"}
+
 // middleware wraps the mux: request ID, language, security headers, recovery,
 // metrics and one structured log line per request. The log line carries the
 // route pattern, never the path or query (which can hold identifiers), and
@@ -85,14 +100,11 @@ func (s *Server) middleware(next http.Handler) http.Handler {
 		h := w.Header()
 		h.Set("X-Request-ID", id)
 		h.Set("Content-Language", lang)
-		h.Set("X-Content-Type-Options", "nosniff")
-		h.Set("Referrer-Policy", "no-referrer")
-		h.Set("X-Frame-Options", "DENY")
-		h.Set("Cross-Origin-Opener-Policy", "same-origin")
-		h.Set("Permissions-Policy", "camera=(), microphone=(), geolocation=(self)")
-		h.Set("Content-Security-Policy", "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; object-src 'none'; base-uri 'none'; frame-ancestors 'none'; form-action 'self'")
+		for k, v := range securityHeaders {
+			h[k] = v
+		}
 		if r.TLS != nil || r.Header.Get("X-Forwarded-Proto") == "https" && s.TrustProxy {
-			h.Set("Strict-Transport-Security", "max-age=63072000; includeSubDomains")
+			h["Strict-Transport-Security"] = hsts
 		}
 		sw := &statusWriter{ResponseWriter: w}
 		if s.Auth != nil {
