@@ -28,8 +28,8 @@ type IntakeRow struct {
 const intakeCols = `at, key, id, service_date, household_id, size, registered_at, preferences, action, subject,
 	actor_id, actor_role, actor_scope, on_behalf_of, remote, request_id`
 
-// intakeChunks are the row counts of the prepared journal inserts: a batch
-// goes in as few of them as add up to its size.
+// intakeChunks are the row counts of the prepared journal inserts on
+// SQLite: a batch goes in as few of them as add up to its size.
 var intakeChunks = []int{256, 64, 16, 4, 1}
 
 // intakeWidth is the number of journal columns written per row.
