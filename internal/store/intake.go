@@ -149,12 +149,8 @@ func (tx *Tx) LiveRequestIDs(ctx context.Context, st *IntakeStatements, slots []
 			dates[i], hs[i] = s.Date, s.Household
 		}
 		// Writers on several nodes take turns per slot, in one order, so
-		// that the second sees the first's journal row.
-		if _, err := tx.ExecContext(ctx, `SELECT count(pg_advisory_xact_lock($3, k)) FROM
-			(SELECT DISTINCT hashtext(s.h || '/' || s.d) AS k FROM unnest($1::text[], $2::text[]) AS s(h, d) ORDER BY k) l`, hs, dates, slotLockClass); err != nil {
-			return nil, mapErr(err)
-		}
-		rs, err = tx.StmtContext(ctx, st.existing).QueryContext(ctx, hs, dates)
+		// that the second sees the first's journal row (migration 00013).
+		rs, err = tx.StmtContext(ctx, st.existing).QueryContext(ctx, hs, dates, slotLockClass)
 	} else {
 		// The journal's latest ids are in memory; only the slots it does
 		// not hold are looked up among the folded requests.
@@ -194,16 +190,16 @@ func (tx *Tx) LiveRequestIDs(ctx context.Context, st *IntakeStatements, slots []
 }
 
 // existingQuery finds the latest request id of each (household, date)
-// pair. On SQLite it reads only appointment_requests: the journal's latest
-// ids are in memory (see journalIndex).
+// pair. On PostgreSQL it first takes the pairs' locks, in one round trip
+// (intake_latest_ids, migration 00013). On SQLite it reads only
+// appointment_requests: the journal's latest ids are in memory (see
+// journalIndex).
 func existingQuery(d Dialect) string {
-	folded := `(SELECT r.id FROM appointment_requests r WHERE r.household_id = s.h AND r.service_date = s.d)`
 	if d == Postgres {
-		return `SELECT s.h, s.d, COALESCE(
-			(SELECT j.id FROM appointment_intake j WHERE j.household_id = s.h AND j.service_date = s.d ORDER BY j.seq DESC LIMIT 1),
-			` + folded + `, '') FROM unnest($1::text[], $2::text[]) AS s(h, d)`
+		return `SELECT household, service_date, latest FROM intake_latest_ids($1, $2, $3)`
 	}
-	return `SELECT s.h, s.d, COALESCE(` + folded + `, '') FROM (SELECT json_extract(value, '$[0]') AS h, json_extract(value, '$[1]') AS d FROM json_each($1)) s`
+	return `SELECT s.h, s.d, COALESCE((SELECT r.id FROM appointment_requests r WHERE r.household_id = s.h AND r.service_date = s.d), '')
+		FROM (SELECT json_extract(value, '$[0]') AS h, json_extract(value, '$[1]') AS d FROM json_each($1)) s`
 }
 
 // journalIndex holds, on SQLite, the latest id of each slot with rows in
