@@ -100,6 +100,10 @@ func (s *Server) RegisterAppointments(svc *appointments.Service) {
 	type submitIn struct {
 		Body appointments.RequestInput
 	}
+	// One handler behind both paths of the request: the lean one and huma's.
+	submit := func(ctx context.Context, in appointments.RequestInput) (*appointments.Request, error) {
+		return svc.Submit(ctx, caller(ctx), in)
+	}
 	Register(s, holders, huma.Operation{OperationID: "request-appointment", Method: "POST", Path: "/api/v1/appointment-requests", Tags: atags,
 		Summary: "Ask for an appointment on the date whose window is open",
 		Description: "One request per household and date: sending again replaces it (and keeps its id). The whole household travels together and counts " +
@@ -108,10 +112,10 @@ func (s *Server) RegisterAppointments(svc *appointments.Service) {
 		Errors: []int{409, 422},
 		// Thousands a second while a window is open: see lean.
 		Middlewares: huma.Middlewares{lean(s.api, decodeRequestInput, func(ctx context.Context, in appointments.RequestInput) (any, error) {
-			return svc.Submit(ctx, caller(ctx), in)
+			return submit(ctx, in)
 		})}},
 		func(ctx context.Context, in *submitIn) (*struct{ Body *appointments.Request }, error) {
-			r, err := svc.Submit(ctx, caller(ctx), in.Body)
+			r, err := submit(ctx, in.Body)
 			return &struct{ Body *appointments.Request }{r}, err
 		})
 	type householdIn struct {
