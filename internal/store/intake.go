@@ -69,37 +69,23 @@ func (tx *Tx) AppendIntake(ctx context.Context, st *IntakeStatements, rows []Int
 		if len(rows) == 0 {
 			return nil
 		}
-		// One array per column, in intakeCols' order after at.
-		text := func(f func(IntakeRow) string) []string {
-			out := make([]string, len(rows))
-			for i, r := range rows {
-				out[i] = f(r)
-			}
-			return out
+		// One array per column, in intakeCols' order after at: size and
+		// registered_at are numbers, the rest text.
+		var text [13][]string
+		for c := range text {
+			text[c] = make([]string, len(rows))
 		}
-		number := func(f func(IntakeRow) int64) []int64 {
-			out := make([]int64, len(rows))
-			for i, r := range rows {
-				out[i] = f(r)
+		sizes, registered := make([]int64, len(rows)), make([]int64, len(rows))
+		for i, r := range rows {
+			q := r.Request
+			for c, v := range [...]string{q.Key, q.ID, q.ServiceDate, q.HouseholdID, q.Preferences,
+				r.Action, r.Subject, r.ActorID, r.ActorRole, r.ActorScope, r.OnBehalfOf, r.Remote, r.RequestID} {
+				text[c][i] = v
 			}
-			return out
+			sizes[i], registered[i] = int64(q.Size), Micros(q.RegisteredAt)
 		}
-		_, err := tx.StmtContext(ctx, st.journal[0]).ExecContext(ctx, at,
-			text(func(r IntakeRow) string { return r.Request.Key }),
-			text(func(r IntakeRow) string { return r.Request.ID }),
-			text(func(r IntakeRow) string { return r.Request.ServiceDate }),
-			text(func(r IntakeRow) string { return r.Request.HouseholdID }),
-			number(func(r IntakeRow) int64 { return int64(r.Request.Size) }),
-			number(func(r IntakeRow) int64 { return Micros(r.Request.RegisteredAt) }),
-			text(func(r IntakeRow) string { return r.Request.Preferences }),
-			text(func(r IntakeRow) string { return r.Action }),
-			text(func(r IntakeRow) string { return r.Subject }),
-			text(func(r IntakeRow) string { return r.ActorID }),
-			text(func(r IntakeRow) string { return r.ActorRole }),
-			text(func(r IntakeRow) string { return r.ActorScope }),
-			text(func(r IntakeRow) string { return r.OnBehalfOf }),
-			text(func(r IntakeRow) string { return r.Remote }),
-			text(func(r IntakeRow) string { return r.RequestID }))
+		_, err := tx.StmtContext(ctx, st.journal[0]).ExecContext(ctx, at, text[0], text[1], text[2], text[3], sizes, registered,
+			text[4], text[5], text[6], text[7], text[8], text[9], text[10], text[11], text[12])
 		return mapErr(err)
 	}
 	args := make([]any, 0, intakeWidth*min(len(rows), intakeChunks[0]))
