@@ -122,9 +122,11 @@ type Service struct {
 	stmtMu     sync.Mutex
 	stmts      *store.IntakeStatements
 	verdictMu  sync.Mutex
-	unfolded   atomic.Int64       // requests journaled by this process since the journal was last empty
-	verdicts   map[string]verdict // eligibility, by household
-	owned      map[string]string  // the household each applicant asks for
+	drawMu     sync.Mutex
+	openDraws  map[string]store.DrawRow // draws found open, by date (see commitOpen)
+	unfolded   atomic.Int64             // requests journaled by this process since the journal was last empty
+	verdicts   map[string]verdict       // eligibility, by household
+	owned      map[string]string        // the household each applicant asks for
 	stop       chan struct{}
 	wg         sync.WaitGroup
 

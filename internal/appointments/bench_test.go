@@ -20,6 +20,7 @@ import (
 	"os"
 	"runtime/pprof"
 	"slices"
+	"strconv"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -131,6 +132,29 @@ type load struct {
 	elapsed          time.Duration
 	p50, p99         time.Duration
 	cpu              time.Duration // used by the whole process: clients, server and database
+	busy             time.Duration // used by the whole machine (0 where /proc/stat is missing): with PostgreSQL's server
+}
+
+// busyTime is the processor time the whole machine has spent outside idle
+// and waiting for input, from /proc/stat (0 where it is missing).
+func busyTime() time.Duration {
+	b, err := os.ReadFile("/proc/stat")
+	if err != nil {
+		return 0
+	}
+	line, _, _ := strings.Cut(string(b), "\n")
+	f := strings.Fields(line)
+	if len(f) < 6 || f[0] != "cpu" {
+		return 0
+	}
+	var busy int64
+	for i, v := range f[1:] {
+		n, _ := strconv.ParseInt(v, 10, 64)
+		if i != 3 && i != 4 && i < 8 { // idle, iowait; guest time is counted in user already
+			busy += n
+		}
+	}
+	return time.Duration(busy) * time.Second / 100 // USER_HZ
 }
 
 // cpuTime is the processor time the process has used so far.
@@ -151,7 +175,7 @@ func runLoad(url string, clients int, d time.Duration, cookies []string, body fu
 	var reqs, errs atomic.Int64
 	lat := make([][]time.Duration, clients)
 	var wg sync.WaitGroup
-	cpu0 := cpuTime()
+	cpu0, busy0 := cpuTime(), busyTime()
 	start := time.Now()
 	deadline := start.Add(d)
 	for w := range clients {
@@ -181,7 +205,7 @@ func runLoad(url string, clients int, d time.Duration, cookies []string, body fu
 		}()
 	}
 	wg.Wait()
-	out := load{requests: reqs.Load(), errors: errs.Load(), elapsed: time.Since(start), cpu: cpuTime() - cpu0}
+	out := load{requests: reqs.Load(), errors: errs.Load(), elapsed: time.Since(start), cpu: cpuTime() - cpu0, busy: busyTime() - busy0}
 	var all []time.Duration
 	for _, l := range lat {
 		all = append(all, l...)
@@ -258,6 +282,8 @@ func BenchmarkIntake(b *testing.B) {
 			b.ReportMetric(float64(senda.cpu.Microseconds())/float64(senda.requests), "cpu-us/req")
 			b.ReportMetric(float64(calib.cpu.Microseconds())/float64(calib.requests), "bare-cpu-us/req")
 			b.ReportMetric(senda.cpu.Seconds()/senda.elapsed.Seconds(), "cores")
+			b.ReportMetric(senda.busy.Seconds()/senda.elapsed.Seconds(), "machine-cores")
+			b.ReportMetric(calib.busy.Seconds()/calib.elapsed.Seconds(), "bare-machine-cores")
 			b.ReportMetric(float64(senda.errors), "errors")
 			b.ReportMetric(float64(stored), "stored-requests")
 			b.ReportMetric(fold.Seconds(), "fold-s")

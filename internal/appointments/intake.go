@@ -2,6 +2,7 @@ package appointments
 
 import (
 	"context"
+	"errors"
 	"sort"
 	"strings"
 	"time"
@@ -160,6 +161,9 @@ func (s *Service) commitBatch(batch []*intakeItem) {
 	// Prepared outside the transaction: on SQLite the transaction holds the
 	// only writer connection.
 	stmts, err := s.intakeStatements()
+	if err == nil && s.commitOpen(ctx, stmts, live) {
+		return
+	}
 	if err == nil {
 		err = s.DB.Update(ctx, func(tx *store.Tx) error { return s.writeBatch(ctx, tx, stmts, live) })
 	}
@@ -190,63 +194,39 @@ func (s *Service) writeBatch(ctx context.Context, tx *store.Tx, stmts *store.Int
 	}
 	draws := map[string]*state{}
 	var tr trail
+	asking, err := s.check(ctx, tx.Now, items,
+		func(named, owners []string) (map[string]store.IntakeHousehold, map[string][]store.IntakeHousehold, error) {
+			return tx.IntakeFacts(ctx, stmts, named, owners)
+		},
+		func(ids []string) (map[string]store.HouseholdRow, error) { return tx.HouseholdsByID(ctx, ids) })
+	if err != nil {
+		return err
+	}
 	var open []*intakeItem
-	var rows []store.RequestRow
-	var named, owners []string
-	for _, it := range items {
-		if it.household != "" {
-			named = append(named, it.household)
-		} else if own := owner(it.c); own != "" {
-			owners = append(owners, own)
-		}
-	}
-	byID, byOwner, err := tx.IntakeFacts(ctx, stmts, named, owners)
-	if err != nil {
-		return err
-	}
-	found := make([]store.IntakeHousehold, len(items))
-	var asking []store.HouseholdRow
-	for i, it := range items {
-		it.err, it.id, it.replaced = nil, "", false
-		if found[i], it.err = s.admit(it, byID, byOwner); it.err == nil {
-			asking = append(asking, found[i].HouseholdRow)
-		}
-	}
-	verdicts, err := s.eligible(ctx, tx, asking)
-	if err != nil {
-		return err
-	}
-	for i, it := range items {
-		if it.err != nil {
-			continue
-		}
-		h := found[i]
-		if v := verdicts[h.ID]; !v.ok {
-			it.err = &senda.Error{Code: senda.CodeConflict, Key: "appointments.not_eligible", Args: map[string]any{"reasons": strings.Join(v.reasons, ", ")}}
-			continue
-		}
-		it.row.HouseholdID, it.row.Size, it.row.RegisteredAt = h.ID, h.Size, h.CreatedAt.Truncate(time.Second)
-		it.subject = subject(h.HouseholdRow)
+	for _, it := range asking {
 		st := draws[it.row.ServiceDate]
 		if st == nil {
 			d, err := s.drawForIntake(ctx, tx, stmts, it.row.ServiceDate, &tr)
 			if err != nil {
 				return err
 			}
-			st = &state{d: d, open: d.Status == "open" && !tx.Now.Before(d.OpensAt) && tx.Now.Before(d.ClosesAt)}
+			st = &state{d: d, open: isOpen(d, tx.Now)}
 			draws[it.row.ServiceDate] = st
+			if st.open {
+				tx.OnCommit(func() { s.knowOpen(d) })
+			}
 		}
 		if !st.open {
 			it.err = s.closedError(tx.Now, it.row.ServiceDate, it.zone)
 			continue
 		}
-		open, rows = append(open, it), append(rows, it.row)
+		open = append(open, it)
 	}
 	// Sending again replaces the household's request for the date, under
 	// its id: the latest one, in the journal or already folded.
-	slots := make([]store.RequestSlot, len(rows))
-	for i, r := range rows {
-		slots[i] = store.RequestSlot{Date: r.ServiceDate, Household: r.HouseholdID}
+	slots := make([]store.RequestSlot, len(open))
+	for i, it := range open {
+		slots[i] = store.RequestSlot{Date: it.row.ServiceDate, Household: it.row.HouseholdID}
 	}
 	known, err := tx.LiveRequestIDs(ctx, stmts, slots)
 	if err != nil {
@@ -259,13 +239,7 @@ func (s *Service) writeBatch(ctx context.Context, tx *store.Tx, stmts *store.Int
 		}
 		known[slots[i]] = it.row.ID
 		it.id, it.at = it.row.ID, tx.Now
-		action := "appointment.request"
-		if it.replaced {
-			action = "appointment.request.replace"
-		}
-		a := actor(it.c)
-		journal[i] = store.IntakeRow{Request: it.row, Action: action, Subject: it.subject,
-			ActorID: a.ID, ActorRole: a.Role, ActorScope: a.Scope, OnBehalfOf: a.OnBehalfOf, Remote: a.Remote, RequestID: a.RequestID}
+		journal[i] = journalRow(it)
 	}
 	if err := tx.AppendIntake(ctx, stmts, journal); err != nil {
 		return err
@@ -273,6 +247,164 @@ func (s *Service) writeBatch(ctx context.Context, tx *store.Tx, stmts *store.Int
 	tx.OnCommit(func() { s.unfolded.Add(int64(len(journal))) })
 	// Only a draw created here leaves entries.
 	return tr.flush(ctx, tx)
+}
+
+// Actions of the audit entries of requests.
+const (
+	actionRequest = "appointment.request"
+	actionReplace = "appointment.request.replace"
+)
+
+// journalRow is the journal row of an accepted request.
+func journalRow(it *intakeItem) store.IntakeRow {
+	action := actionRequest
+	if it.replaced {
+		action = actionReplace
+	}
+	a := actor(it.c)
+	return store.IntakeRow{Request: it.row, Action: action, Subject: it.subject,
+		ActorID: a.ID, ActorRole: a.Role, ActorScope: a.Scope, OnBehalfOf: a.OnBehalfOf, Remote: a.Remote, RequestID: a.RequestID}
+}
+
+// commitOpen stores a batch without a transaction of the writer's own: it
+// reads the households, checks the requests, and stores those accepted with
+// AppendIntakeOpen, which checks that their draws are still open. On
+// PostgreSQL that is two round trips in all, where writeBatch's transaction
+// takes six. It applies only while every draw the batch asks for is known
+// open (see knowOpen); it reports false, having stored nothing, when one is
+// not, or when a statement failed: the batch then goes through writeBatch,
+// which creates draws, refuses requests for closed ones and retries. (Should
+// the store have committed a batch whose answer was lost, writeBatch stores
+// each of its requests again as a replacement of itself, under the same
+// id.)
+func (s *Service) commitOpen(ctx context.Context, stmts *store.IntakeStatements, items []*intakeItem) bool {
+	now := s.DB.Now()
+	asking, err := s.check(ctx, now, items,
+		func(named, owners []string) (map[string]store.IntakeHousehold, map[string][]store.IntakeHousehold, error) {
+			return s.DB.IntakeFacts(ctx, stmts, named, owners)
+		},
+		func(ids []string) (rows map[string]store.HouseholdRow, err error) {
+			err = s.DB.View(ctx, func(tx *store.Tx) error {
+				rows, err = tx.HouseholdsByID(ctx, ids)
+				return err
+			})
+			return rows, err
+		})
+	if err != nil {
+		return false
+	}
+	dates := map[string]bool{}
+	for _, it := range asking {
+		if !s.knownOpen(it.row.ServiceDate, now) {
+			return false
+		}
+		dates[it.row.ServiceDate] = true
+	}
+	journal := make([]store.IntakeRow, len(asking))
+	for i, it := range asking {
+		journal[i] = journalRow(it)
+	}
+	ids, replaced, err := s.DB.AppendIntakeOpen(ctx, stmts, now, actionReplace, journal)
+	if err != nil {
+		if errors.Is(err, store.ErrIntakeClosed) {
+			s.forgetOpen(dates)
+		}
+		return false
+	}
+	for i, it := range asking {
+		it.row.ID, it.replaced = ids[i], replaced[i]
+		it.id, it.at = ids[i], now
+	}
+	s.unfolded.Add(int64(len(journal)))
+	for _, it := range items {
+		close(it.done)
+	}
+	return true
+}
+
+// check checks the requests of a batch against their households (read with
+// facts) and eligibility (deciding with read where no decision is kept). It
+// sets each refused request's error and returns the others, each with its
+// household's id, size, registration time and audit subject.
+func (s *Service) check(ctx context.Context, now time.Time, items []*intakeItem,
+	facts func(named, owners []string) (map[string]store.IntakeHousehold, map[string][]store.IntakeHousehold, error),
+	read func(ids []string) (map[string]store.HouseholdRow, error)) ([]*intakeItem, error) {
+	var named, owners []string
+	for _, it := range items {
+		if it.household != "" {
+			named = append(named, it.household)
+		} else if own := owner(it.c); own != "" {
+			owners = append(owners, own)
+		}
+	}
+	byID, byOwner, err := facts(named, owners)
+	if err != nil {
+		return nil, err
+	}
+	found := make([]store.IntakeHousehold, len(items))
+	var hs []store.HouseholdRow
+	for i, it := range items {
+		it.err, it.id, it.replaced = nil, "", false
+		if found[i], it.err = s.admit(it, byID, byOwner); it.err == nil {
+			hs = append(hs, found[i].HouseholdRow)
+		}
+	}
+	verdicts, err := s.eligible(ctx, now, hs, read)
+	if err != nil {
+		return nil, err
+	}
+	var asking []*intakeItem
+	for i, it := range items {
+		if it.err != nil {
+			continue
+		}
+		h := found[i]
+		if v := verdicts[h.ID]; !v.ok {
+			it.err = &senda.Error{Code: senda.CodeConflict, Key: "appointments.not_eligible", Args: map[string]any{"reasons": strings.Join(v.reasons, ", ")}}
+			continue
+		}
+		it.row.HouseholdID, it.row.Size, it.row.RegisteredAt = h.ID, h.Size, h.CreatedAt.Truncate(time.Second)
+		it.subject = subject(h.HouseholdRow)
+		asking = append(asking, it)
+	}
+	return asking, nil
+}
+
+// isOpen says whether a draw takes requests at now.
+func isOpen(d store.DrawRow, now time.Time) bool {
+	return d.Status == "open" && !now.Before(d.OpensAt) && now.Before(d.ClosesAt)
+}
+
+// knowOpen remembers a draw found open, for commitOpen.
+func (s *Service) knowOpen(d store.DrawRow) {
+	s.drawMu.Lock()
+	defer s.drawMu.Unlock()
+	if s.openDraws == nil {
+		s.openDraws = map[string]store.DrawRow{}
+	}
+	s.openDraws[d.ServiceDate] = d
+}
+
+// knownOpen says whether the draw of date was found open, and is still by
+// its times at now. A draw past its close is forgotten.
+func (s *Service) knownOpen(date string, now time.Time) bool {
+	s.drawMu.Lock()
+	defer s.drawMu.Unlock()
+	d, ok := s.openDraws[date]
+	if ok && !now.Before(d.ClosesAt) {
+		delete(s.openDraws, date)
+	}
+	return ok && isOpen(d, now)
+}
+
+// forgetOpen forgets the draws of dates, one of which the store found not
+// open.
+func (s *Service) forgetOpen(dates map[string]bool) {
+	s.drawMu.Lock()
+	defer s.drawMu.Unlock()
+	for date := range dates {
+		delete(s.openDraws, date)
+	}
 }
 
 // admit finds the household a request is for (the one named, or the
@@ -395,8 +527,8 @@ func (s *Service) prepareVerdict(ctx context.Context, c Caller, id string, now t
 // appointments. Decisions are kept for the household's version and the
 // day (the request path makes them, in parallel); the documents of
 // households without a current one are read here, in one statement.
-func (s *Service) eligible(ctx context.Context, tx *store.Tx, hs []store.HouseholdRow) (map[string]verdict, error) {
-	day := tx.Now.UTC().Format(time.DateOnly)
+func (s *Service) eligible(ctx context.Context, now time.Time, hs []store.HouseholdRow, read func(ids []string) (map[string]store.HouseholdRow, error)) (map[string]verdict, error) {
+	day := now.UTC().Format(time.DateOnly)
 	out := make(map[string]verdict, len(hs))
 	var open []string
 	for _, h := range hs {
@@ -409,7 +541,7 @@ func (s *Service) eligible(ctx context.Context, tx *store.Tx, hs []store.Househo
 	if len(open) == 0 {
 		return out, nil
 	}
-	rows, err := tx.HouseholdsByID(ctx, open)
+	rows, err := read(open)
 	if err != nil {
 		return nil, err
 	}

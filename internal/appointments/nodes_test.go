@@ -125,3 +125,64 @@ func TestTwoNodesOneDatabase(t *testing.T) {
 		})
 	}
 }
+
+// A node remembers the draws it found open, so that its intake writer
+// stores a batch without a transaction of its own; the store still checks
+// each draw. When another node closed the draw in the meantime, the request
+// is refused as outside the window and nothing of it is stored, and the
+// node forgets the draw.
+func TestIntakeSeesADrawClosedByAnotherNode(t *testing.T) {
+	for _, engine := range storetest.Engines {
+		t.Run(string(engine), func(t *testing.T) {
+			ctx := context.Background()
+			opts := storetest.Options(t, engine)
+			open := func() *store.DB {
+				db, err := store.Open(ctx, opts)
+				if err != nil {
+					t.Fatal(err)
+				}
+				t.Cleanup(func() { db.Close() })
+				return db
+			}
+			db1, db2 := open(), open()
+			if err := db1.Migrate(ctx); err != nil {
+				t.Fatal(err)
+			}
+			clk := &clock{}
+			const day = "2025-03-02"
+			clk.Set(inWindow(day, 1))
+			n1 := newEnvKeys(t, db1, appointments.Default(), seal.New(), clk)
+			n1.week("POE-SYS", slot("08:00", 5))
+			a, b := n1.newApplicant(2, "es"), n1.newApplicant(1, "es")
+			first := n1.mustRequest(a, "POE-SYS")
+			// Stored by the writer's own path once the draw is known open.
+			if again := n1.mustRequest(a, "POE-SYS"); again.ID != first.ID {
+				t.Fatalf("sent again: id %s, want %s", again.ID, first.ID)
+			}
+			err := db2.Update(ctx, func(tx *store.Tx) error {
+				ok, err := tx.SetDrawStatus(ctx, day, "open", "closed", nil)
+				if err == nil && !ok {
+					t.Error("the draw was not open")
+				}
+				return err
+			})
+			if err != nil {
+				t.Fatal(err)
+			}
+			for _, who := range []applicant{a, b, a} {
+				if _, err := n1.request(who, "POE-SYS"); !isKey(err, "appointments.window_closed") {
+					t.Fatalf("after the close: %v", err)
+				}
+			}
+			if err := n1.svc.Settle(ctx); err != nil {
+				t.Fatal(err)
+			}
+			if l, _ := n1.svc.Requests(ctx, b.caller, ""); len(l) != 0 {
+				t.Fatalf("refused request stored: %+v", l)
+			}
+			if l, _ := n1.svc.Requests(ctx, a.caller, ""); len(l) != 1 || l[0].ID != first.ID {
+				t.Fatalf("requests of the first household: %+v", l)
+			}
+		})
+	}
+}

@@ -655,6 +655,7 @@ type IntakeStatements struct {
 	upsert, draw, facts, ownersFacts, existing *sql.Stmt         // writer
 	owned, household                           *sql.Stmt         // reader
 	journal                                    map[int]*sql.Stmt // writer: inserts of n journal rows
+	appendOpen                                 *sql.Stmt         // writer, PostgreSQL: intake_append
 }
 
 // PrepareIntake prepares the intake statements.
@@ -698,6 +699,14 @@ func (db *DB) PrepareIntake(ctx context.Context) (*IntakeStatements, error) {
 	if db.Dialect == Postgres {
 		chunks = []int{0}
 	}
+	if db.Dialect == Postgres {
+		s, err := db.w.PrepareContext(ctx, `SELECT out_id, out_replaced FROM intake_append($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18)`)
+		if err != nil {
+			st.Close()
+			return nil, mapErr(err)
+		}
+		st.appendOpen = s
+	}
 	for _, n := range chunks {
 		s, err := db.w.PrepareContext(ctx, journalInsert(db.Dialect, n))
 		if err != nil {
@@ -711,7 +720,7 @@ func (db *DB) PrepareIntake(ctx context.Context) (*IntakeStatements, error) {
 
 // Close releases the statements.
 func (st *IntakeStatements) Close() error {
-	for _, s := range append([]*sql.Stmt{st.upsert, st.draw, st.facts, st.ownersFacts, st.existing, st.owned, st.household}, slices.Collect(maps.Values(st.journal))...) {
+	for _, s := range append([]*sql.Stmt{st.upsert, st.draw, st.facts, st.ownersFacts, st.existing, st.owned, st.household, st.appendOpen}, slices.Collect(maps.Values(st.journal))...) {
 		if s != nil {
 			s.Close()
 		}
@@ -896,12 +905,30 @@ const intakeFactCols = `id, COALESCE(owner_account, ''), status, version, size, 
 // the writer checks each request against them in the same transaction that
 // stores it. (Read-write transactions only.)
 func (tx *Tx) IntakeFacts(ctx context.Context, st *IntakeStatements, ids, owners []string) (byID map[string]IntakeHousehold, byOwner map[string][]IntakeHousehold, err error) {
+	return intakeFacts(ctx, func(s *sql.Stmt) *sql.Stmt { return tx.StmtContext(ctx, s) }, tx.Dialect(), st, ids, owners)
+}
+
+// IntakeFacts reads as Tx.IntakeFacts does, in statements of their own, for
+// a writer that then stores its requests with AppendIntakeOpen. (On
+// PostgreSQL, whose transactions read committed, a statement inside the
+// transaction would see no more than one run just before it.)
+func (db *DB) IntakeFacts(ctx context.Context, st *IntakeStatements, ids, owners []string) (byID map[string]IntakeHousehold, byOwner map[string][]IntakeHousehold, err error) {
+	ctx, err = db.stmtCtx(ctx)
+	if err != nil {
+		return nil, nil, err
+	}
+	return intakeFacts(ctx, func(s *sql.Stmt) *sql.Stmt { return s }, db.Dialect, st, ids, owners)
+}
+
+// intakeFacts runs the household checks' statements, each through in (the
+// statement as a transaction's, or itself).
+func intakeFacts(ctx context.Context, in func(*sql.Stmt) *sql.Stmt, d Dialect, st *IntakeStatements, ids, owners []string) (byID map[string]IntakeHousehold, byOwner map[string][]IntakeHousehold, err error) {
 	byID, byOwner = make(map[string]IntakeHousehold, len(ids)), make(map[string][]IntakeHousehold, len(owners))
 	each := func(stmt *sql.Stmt, list []string, fn func(IntakeHousehold)) error {
 		if len(list) == 0 {
 			return nil
 		}
-		rs, err := tx.StmtContext(ctx, stmt).QueryContext(ctx, tx.listArg(list))
+		rs, err := in(stmt).QueryContext(ctx, listArg(d, list))
 		if err != nil {
 			return mapErr(err)
 		}
@@ -1409,8 +1436,12 @@ func (tx *Tx) InsertAppointments(ctx context.Context, as []AppointmentRow) (map[
 // listArg is a list of ids as one parameter: an array on PostgreSQL (for
 // = ANY($1)), a JSON array on SQLite (for IN (SELECT value FROM
 // json_each($1))).
-func (tx *Tx) listArg(ids []string) any {
-	if tx.Dialect() == Postgres {
+func (tx *Tx) listArg(ids []string) any { return listArg(tx.Dialect(), ids) }
+
+// listArg passes a list of ids as one parameter: an array on PostgreSQL,
+// a JSON array on SQLite.
+func listArg(d Dialect, ids []string) any {
+	if d == Postgres {
 		return ids
 	}
 	b, _ := json.Marshal(ids)

@@ -5,6 +5,8 @@ import (
 	"context"
 	"database/sql"
 	"encoding/json"
+	"errors"
+	"fmt"
 	"maps"
 	"slices"
 	"strings"
@@ -69,23 +71,7 @@ func (tx *Tx) AppendIntake(ctx context.Context, st *IntakeStatements, rows []Int
 		if len(rows) == 0 {
 			return nil
 		}
-		// One array per column, in intakeCols' order after at: size and
-		// registered_at are numbers, the rest text.
-		var text [13][]string
-		for c := range text {
-			text[c] = make([]string, len(rows))
-		}
-		sizes, registered := make([]int64, len(rows)), make([]int64, len(rows))
-		for i, r := range rows {
-			q := r.Request
-			for c, v := range [...]string{q.Key, q.ID, q.ServiceDate, q.HouseholdID, q.Preferences,
-				r.Action, r.Subject, r.ActorID, r.ActorRole, r.ActorScope, r.OnBehalfOf, r.Remote, r.RequestID} {
-				text[c][i] = v
-			}
-			sizes[i], registered[i] = int64(q.Size), Micros(q.RegisteredAt)
-		}
-		_, err := tx.StmtContext(ctx, st.journal[0]).ExecContext(ctx, at, text[0], text[1], text[2], text[3], sizes, registered,
-			text[4], text[5], text[6], text[7], text[8], text[9], text[10], text[11], text[12])
+		_, err := tx.StmtContext(ctx, st.journal[0]).ExecContext(ctx, append([]any{at}, journalArrays(rows)...)...)
 		return mapErr(err)
 	}
 	args := make([]any, 0, intakeWidth*min(len(rows), intakeChunks[0]))
@@ -113,6 +99,126 @@ func (tx *Tx) AppendIntake(ctx context.Context, st *IntakeStatements, rows []Int
 		tx.db.journal.appended(tx, all)
 	}
 	return nil
+}
+
+// journalArrays returns the journal's columns after at as one array per
+// column, in intakeCols' order: size and registered_at are numbers, the
+// rest text.
+func journalArrays(rows []IntakeRow) []any {
+	var text [13][]string
+	for c := range text {
+		text[c] = make([]string, len(rows))
+	}
+	sizes, registered := make([]int64, len(rows)), make([]int64, len(rows))
+	for i, r := range rows {
+		q := r.Request
+		for c, v := range [...]string{q.Key, q.ID, q.ServiceDate, q.HouseholdID, q.Preferences,
+			r.Action, r.Subject, r.ActorID, r.ActorRole, r.ActorScope, r.OnBehalfOf, r.Remote, r.RequestID} {
+			text[c][i] = v
+		}
+		sizes[i], registered[i] = int64(q.Size), Micros(q.RegisteredAt)
+	}
+	return []any{text[0], text[1], text[2], text[3], sizes, registered,
+		text[4], text[5], text[6], text[7], text[8], text[9], text[10], text[11], text[12]}
+}
+
+// ErrIntakeClosed says that AppendIntakeOpen wrote nothing because the draw
+// of a date it was given is not open.
+var ErrIntakeClosed = errors.New("store: the draw of an intake date is not open")
+
+// AppendIntakeOpen appends rows to the intake journal in a transaction of
+// its own, stamped at, provided that the draw of each of their dates is open
+// at that time (holding a share lock on it on PostgreSQL, so that a close
+// waits); otherwise it writes nothing and returns ErrIntakeClosed. Each row
+// takes the latest id of its household and date, if it has one (in the
+// journal, among the folded requests or in an earlier row of rows), and is
+// then a replacement, recorded with replaceAction; else it keeps its own. It
+// returns each row's id and whether it replaced one, in order.
+//
+// On PostgreSQL it is one statement (intake_append, migration 00014), so
+// one round trip that commits on its own.
+func (db *DB) AppendIntakeOpen(ctx context.Context, st *IntakeStatements, at time.Time, replaceAction string, rows []IntakeRow) (ids []string, replaced []bool, err error) {
+	if len(rows) == 0 {
+		return nil, nil, nil
+	}
+	ids, replaced = make([]string, 0, len(rows)), make([]bool, 0, len(rows))
+	if db.Dialect == Postgres {
+		args := append([]any{Micros(at), slotLockClass, replaceAction}, journalArrays(rows)...)
+		rs, err := st.appendOpen.QueryContext(ctx, args...)
+		if err != nil {
+			return nil, nil, mapErr(err)
+		}
+		defer rs.Close()
+		for rs.Next() {
+			var id string
+			var again bool
+			if err := rs.Scan(&id, &again); err != nil {
+				return nil, nil, err
+			}
+			ids, replaced = append(ids, id), append(replaced, again)
+		}
+		// Closing the rows reads to the end of the statement, past its
+		// commit.
+		if err := rs.Close(); err != nil {
+			return nil, nil, mapErr(err)
+		}
+		if err := rs.Err(); err != nil {
+			return nil, nil, mapErr(err)
+		}
+		if len(ids) == 0 {
+			return nil, nil, ErrIntakeClosed
+		}
+		if len(ids) != len(rows) {
+			return nil, nil, fmt.Errorf("store: intake_append returned %d rows for %d", len(ids), len(rows))
+		}
+		return ids, replaced, nil
+	}
+	closed := false
+	err = db.Update(ctx, func(tx *Tx) error {
+		ids, replaced = ids[:0], replaced[:0]
+		tx.Now = at
+		slots := make([]RequestSlot, len(rows))
+		for i, r := range rows {
+			slots[i] = RequestSlot{Date: r.Request.ServiceDate, Household: r.Request.HouseholdID}
+		}
+		checked := map[string]bool{}
+		for _, s := range slots {
+			if checked[s.Date] {
+				continue
+			}
+			checked[s.Date] = true
+			d, err := tx.IntakeDraw(ctx, st, s.Date)
+			if IsNotFound(err) || err == nil && (d.Status != "open" || at.Before(d.OpensAt) || !at.Before(d.ClosesAt)) {
+				closed = true
+				return ErrIntakeClosed
+			}
+			if err != nil {
+				return err
+			}
+		}
+		known, err := tx.LiveRequestIDs(ctx, st, slots)
+		if err != nil {
+			return err
+		}
+		rows := slices.Clone(rows)
+		for i := range rows {
+			q := &rows[i].Request
+			id, again := known[slots[i]]
+			if again {
+				q.ID, rows[i].Action = id, replaceAction
+			}
+			known[slots[i]] = q.ID
+			ids, replaced = append(ids, q.ID), append(replaced, again)
+		}
+		return tx.AppendIntake(ctx, st, rows)
+	})
+	if closed {
+		return nil, nil, ErrIntakeClosed
+	}
+	if err != nil {
+		return nil, nil, err
+	}
+	return ids, replaced, nil
 }
 
 // RequestSlot is what makes a request unique: one live request per

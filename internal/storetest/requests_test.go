@@ -169,3 +169,87 @@ func TestIntakeJournal(t *testing.T) {
 		}
 	})
 }
+
+// A batch stored through AppendIntakeOpen, which is one statement on
+// PostgreSQL, answers as the writer's transaction does: each row takes the
+// latest id of its household and date (in the journal, among the folded
+// requests, or earlier in the batch) and is then a replacement; and nothing
+// is written unless every date's draw is open at the time given.
+func TestAppendIntakeOpen(t *testing.T) {
+	ForEachEngine(t, func(t *testing.T, db *store.DB) {
+		ctx, st := context.Background(), prepareIntake(t, db)
+		opens := time.Date(2025, 3, 1, 17, 0, 0, 0, time.UTC)
+		closes := opens.Add(11 * time.Hour)
+		err := db.Update(ctx, func(tx *store.Tx) error {
+			for _, date := range []string{"2025-03-02", "2025-03-03"} {
+				if _, err := tx.InsertDraw(ctx, store.DrawRow{ServiceDate: date, Commitment: "c", Seed: []byte("s"), OpensAt: opens, ClosesAt: closes, PriorityShareBP: 2500}); err != nil {
+					return err
+				}
+			}
+			_, _, err := tx.UpsertRequests(ctx, st, []store.RequestRow{requestRow("h0", "FOLDED", "POE-SYS")})
+			return err
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		row := func(household, date, id string) store.IntakeRow {
+			q := requestRow(household, id, "POE-SYS")
+			q.ServiceDate = date
+			return store.IntakeRow{Request: q, Action: "new", Subject: "s-" + household, ActorID: "acct", ActorRole: "applicant", ActorScope: "*"}
+		}
+		at := opens.Add(time.Hour)
+		ids, replaced, err := db.AppendIntakeOpen(ctx, st, at, "again", []store.IntakeRow{
+			row("h1", "2025-03-02", "A1"), row("h0", "2025-03-02", "A2"), row("h1", "2025-03-03", "A3"), row("h1", "2025-03-02", "A4"), row("h2", "2025-03-02", "A5")})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if want := "[A1 FOLDED A3 A1 A5] [false true false true false]"; fmt.Sprint(ids, " ", replaced) != want {
+			t.Fatalf("first batch: %v %v, want %s", ids, replaced, want)
+		}
+		ids, replaced, err = db.AppendIntakeOpen(ctx, st, at.Add(time.Second), "again", []store.IntakeRow{row("h2", "2025-03-02", "B1"), row("h3", "2025-03-02", "B2")})
+		if want := "[A5 B2] [true false]"; err != nil || fmt.Sprint(ids, " ", replaced) != want {
+			t.Fatalf("second batch: %v %v, %v; want %s", ids, replaced, err, want)
+		}
+		// Closed by time (before the opening, at the close), by status, or
+		// with no draw at all: nothing is written.
+		if _, _, err := db.AppendIntakeOpen(ctx, st, closes, "again", []store.IntakeRow{row("h4", "2025-03-02", "C1")}); err != store.ErrIntakeClosed {
+			t.Fatalf("at the close: %v", err)
+		}
+		if _, _, err := db.AppendIntakeOpen(ctx, st, opens.Add(-time.Microsecond), "again", []store.IntakeRow{row("h4", "2025-03-02", "C2")}); err != store.ErrIntakeClosed {
+			t.Fatalf("before the opening: %v", err)
+		}
+		if _, _, err := db.AppendIntakeOpen(ctx, st, at, "again", []store.IntakeRow{row("h4", "2025-03-02", "C3"), row("h4", "2025-03-09", "C4")}); err != store.ErrIntakeClosed {
+			t.Fatalf("a date without a draw: %v", err)
+		}
+		err = db.Update(ctx, func(tx *store.Tx) error {
+			_, err := tx.SetDrawStatus(ctx, "2025-03-03", "open", "closed", nil)
+			return err
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, _, err := db.AppendIntakeOpen(ctx, st, at, "again", []store.IntakeRow{row("h4", "2025-03-02", "C5"), row("h4", "2025-03-03", "C6")}); err != store.ErrIntakeClosed {
+			t.Fatalf("a closed draw: %v", err)
+		}
+		err = db.Update(ctx, func(tx *store.Tx) error {
+			rows, err := tx.TakeIntake(ctx, "", 100)
+			if err != nil {
+				return err
+			}
+			var got []string
+			for _, r := range rows {
+				got = append(got, r.Request.ID+"/"+r.Action+"/"+r.Subject)
+				if !r.At.Equal(at) && !r.At.Equal(at.Add(time.Second)) {
+					return fmt.Errorf("row %s stamped %v", r.Request.ID, r.At)
+				}
+			}
+			if want := "[A1/new/s-h1 FOLDED/again/s-h0 A3/new/s-h1 A1/again/s-h1 A5/new/s-h2 A5/again/s-h2 B2/new/s-h3]"; fmt.Sprint(got) != want {
+				return fmt.Errorf("journal %v, want %s", got, want)
+			}
+			return nil
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+	})
+}
