@@ -13,6 +13,26 @@ import (
 	"github.com/senda-platform/senda/internal/storetest"
 )
 
+// twoNodes opens one fresh, migrated database of engine twice, with a
+// connection pool each, as two processes would.
+func twoNodes(t *testing.T, engine store.Dialect) (db1, db2 *store.DB) {
+	t.Helper()
+	ctx, opts := context.Background(), storetest.Options(t, engine)
+	open := func() *store.DB {
+		db, err := store.Open(ctx, opts)
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { db.Close() })
+		return db
+	}
+	db1, db2 = open(), open()
+	if err := db1.Migrate(ctx); err != nil {
+		t.Fatal(err)
+	}
+	return db1, db2
+}
+
 // Two nodes on one database, each with its own connections and intake
 // writers, as two processes would be: many households request and replace
 // at once through both, both trigger the draw many times, then households
@@ -22,19 +42,7 @@ func TestTwoNodesOneDatabase(t *testing.T) {
 	for _, engine := range storetest.Engines {
 		t.Run(string(engine), func(t *testing.T) {
 			ctx := context.Background()
-			opts := storetest.Options(t, engine)
-			open := func() *store.DB {
-				db, err := store.Open(ctx, opts)
-				if err != nil {
-					t.Fatal(err)
-				}
-				t.Cleanup(func() { db.Close() })
-				return db
-			}
-			db1, db2 := open(), open()
-			if err := db1.Migrate(ctx); err != nil {
-				t.Fatal(err)
-			}
+			db1, db2 := twoNodes(t, engine)
 			keys := seal.New()
 			clk := &clock{}
 			const day = "2025-03-02"
@@ -135,19 +143,7 @@ func TestIntakeSeesADrawClosedByAnotherNode(t *testing.T) {
 	for _, engine := range storetest.Engines {
 		t.Run(string(engine), func(t *testing.T) {
 			ctx := context.Background()
-			opts := storetest.Options(t, engine)
-			open := func() *store.DB {
-				db, err := store.Open(ctx, opts)
-				if err != nil {
-					t.Fatal(err)
-				}
-				t.Cleanup(func() { db.Close() })
-				return db
-			}
-			db1, db2 := open(), open()
-			if err := db1.Migrate(ctx); err != nil {
-				t.Fatal(err)
-			}
+			db1, db2 := twoNodes(t, engine)
 			clk := &clock{}
 			const day = "2025-03-02"
 			clk.Set(inWindow(day, 1))
