@@ -68,10 +68,11 @@ type Config struct {
 	// IntakeWriters is how many intake transactions run at once (0: one on
 	// SQLite, which has one writer, and two on PostgreSQL).
 	IntakeWriters int
-	// IntakeGather is how long a busy intake writer waits for more
-	// requests to join a transaction before committing it (0: 1 ms;
-	// negative: never waits). A writer waits only while requests arrive
-	// together, that is when its previous transaction held more than one.
+	// IntakeGather is how long after its previous commit began a busy
+	// intake writer waits for more requests to join a transaction before
+	// committing it (0: 1 ms; negative: never waits). A writer waits only
+	// while requests arrive together, that is when its previous transaction
+	// held more than one.
 	IntakeGather time.Duration
 }
 

@@ -72,6 +72,7 @@ func (s *Service) runIntake() {
 	gather := time.NewTimer(s.cfg.IntakeGather)
 	gather.Stop()
 	busy := false
+	var last time.Time // when the previous commit began
 	for {
 		// Armed only while this process has journaled rows to fold.
 		var quiet <-chan time.Time
@@ -96,18 +97,24 @@ func (s *Service) runIntake() {
 				}
 			}
 		}
-		busy = s.gather(&batch, busy, gather)
+		busy = s.gather(&batch, busy, gather, last)
+		last = time.Now()
 		s.commitBatch(batch)
 	}
 }
 
 // gather adds the requests waiting to batch, up to IntakeBatch. While
 // requests arrive together (busy: the previous batch held more than one),
-// it waits up to IntakeGather for more, so that one commit acknowledges
-// many: a commit costs a flush to disk and a fixed share of processor time
-// whatever it holds. At a trickle a request is committed at once. It
-// reports whether this batch holds more than one request.
-func (s *Service) gather(batch *[]*intakeItem, busy bool, timer *time.Timer) bool {
+// it waits for more until IntakeGather after the previous commit began
+// (last), so that a busy writer commits at most once per IntakeGather and
+// one commit acknowledges many: a commit costs a flush to disk and a fixed
+// share of processor time whatever it holds. Counting from the previous
+// commit makes the wait adapt: when commits are quick it fills the rest of
+// the period, and once a commit takes the whole period (the machine is
+// saturated) the requests that queued meanwhile go at once. At a trickle a
+// request is committed at once. It reports whether this batch holds more
+// than one request.
+func (s *Service) gather(batch *[]*intakeItem, busy bool, timer *time.Timer, last time.Time) bool {
 	var until <-chan time.Time
 	defer timer.Stop()
 	for len(*batch) < s.cfg.IntakeBatch {
@@ -121,7 +128,11 @@ func (s *Service) gather(batch *[]*intakeItem, busy bool, timer *time.Timer) boo
 			break
 		}
 		if until == nil {
-			timer.Reset(s.cfg.IntakeGather)
+			wait := time.Until(last.Add(s.cfg.IntakeGather))
+			if wait <= 0 {
+				break
+			}
+			timer.Reset(wait)
 			until = timer.C
 		}
 		select {
