@@ -199,11 +199,7 @@ func (s *Service) commitBatch(batch []*intakeItem) {
 // draws and appends those accepted to the intake journal. A request refused
 // for a reason of its own gets its error and the batch goes on.
 func (s *Service) writeBatch(ctx context.Context, tx *store.Tx, stmts *store.IntakeStatements, items []*intakeItem) error {
-	type state struct {
-		d    store.DrawRow
-		open bool
-	}
-	draws := map[string]*state{}
+	open := map[string]bool{} // by date, once its draw is read
 	var tr trail
 	asking, err := s.check(ctx, tx.Now, items,
 		func(named, owners []string) (map[string]store.IntakeHousehold, map[string][]store.IntakeHousehold, error) {
@@ -213,38 +209,39 @@ func (s *Service) writeBatch(ctx context.Context, tx *store.Tx, stmts *store.Int
 	if err != nil {
 		return err
 	}
-	var open []*intakeItem
+	var taking []*intakeItem
 	for _, it := range asking {
-		st := draws[it.row.ServiceDate]
-		if st == nil {
-			d, err := s.drawForIntake(ctx, tx, stmts, it.row.ServiceDate, &tr)
+		date := it.row.ServiceDate
+		isOpen, read := open[date]
+		if !read {
+			d, err := s.drawForIntake(ctx, tx, stmts, date, &tr)
 			if err != nil {
 				return err
 			}
-			st = &state{d: d, open: isOpen(d, tx.Now)}
-			draws[it.row.ServiceDate] = st
-			if st.open {
+			isOpen = d.OpenAt(tx.Now)
+			open[date] = isOpen
+			if isOpen {
 				tx.OnCommit(func() { s.knowOpen(d) })
 			}
 		}
-		if !st.open {
-			it.err = s.closedError(tx.Now, it.row.ServiceDate, it.zone)
+		if !isOpen {
+			it.err = s.closedError(tx.Now, date, it.zone)
 			continue
 		}
-		open = append(open, it)
+		taking = append(taking, it)
 	}
 	// Sending again replaces the household's request for the date, under
 	// its id: the latest one, in the journal or already folded.
-	slots := make([]store.RequestSlot, len(open))
-	for i, it := range open {
+	slots := make([]store.RequestSlot, len(taking))
+	for i, it := range taking {
 		slots[i] = store.RequestSlot{Date: it.row.ServiceDate, Household: it.row.HouseholdID}
 	}
 	known, err := tx.LiveRequestIDs(ctx, stmts, slots)
 	if err != nil {
 		return err
 	}
-	journal := make([]store.IntakeRow, len(open))
-	for i, it := range open {
+	journal := make([]store.IntakeRow, len(taking))
+	for i, it := range taking {
 		if id, ok := known[slots[i]]; ok {
 			it.row.ID, it.replaced = id, true
 		}
@@ -381,11 +378,6 @@ func (s *Service) check(ctx context.Context, now time.Time, items []*intakeItem,
 	return asking, nil
 }
 
-// isOpen says whether a draw takes requests at now.
-func isOpen(d store.DrawRow, now time.Time) bool {
-	return d.Status == "open" && !now.Before(d.OpensAt) && now.Before(d.ClosesAt)
-}
-
 // knowOpen remembers a draw found open, for commitOpen.
 func (s *Service) knowOpen(d store.DrawRow) {
 	s.drawMu.Lock()
@@ -405,7 +397,7 @@ func (s *Service) knownOpen(date string, now time.Time) bool {
 	if ok && !now.Before(d.ClosesAt) {
 		delete(s.openDraws, date)
 	}
-	return ok && isOpen(d, now)
+	return ok && d.OpenAt(now)
 }
 
 // forgetOpen forgets the draws of dates, one of which the store found not

@@ -453,6 +453,12 @@ func (tx *Tx) InsertDraw(ctx context.Context, d DrawRow) (bool, error) {
 	return n == 1, err
 }
 
+// OpenAt says whether the draw takes requests at t: open, and t within
+// its window.
+func (d DrawRow) OpenAt(t time.Time) bool {
+	return d.Status == "open" && !t.Before(d.OpensAt) && t.Before(d.ClosesAt)
+}
+
 const drawCols = `service_date, status, commitment, seed, COALESCE(revealed_seed, ''), opens_at, closes_at, priority_share_bp,
 	COALESCE(requests_root, ''), request_count, COALESCE(beacon_source, ''), COALESCE(beacon_round, 0), COALESCE(beacon_value, ''), beacon_note,
 	allocation_count, created_at, COALESCE(closed_at, 0), COALESCE(drawn_at, 0), COALESCE(published_at, 0)`

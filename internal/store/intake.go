@@ -173,9 +173,7 @@ func (db *DB) AppendIntakeOpen(ctx context.Context, st *IntakeStatements, at tim
 		}
 		return ids, replaced, nil
 	}
-	closed := false
 	err = db.Update(ctx, func(tx *Tx) error {
-		ids, replaced = ids[:0], replaced[:0]
 		tx.Now = at
 		slots := make([]RequestSlot, len(rows))
 		for i, r := range rows {
@@ -188,8 +186,7 @@ func (db *DB) AppendIntakeOpen(ctx context.Context, st *IntakeStatements, at tim
 			}
 			checked[s.Date] = true
 			d, err := tx.IntakeDraw(ctx, st, s.Date)
-			if IsNotFound(err) || err == nil && (d.Status != "open" || at.Before(d.OpensAt) || !at.Before(d.ClosesAt)) {
-				closed = true
+			if IsNotFound(err) || err == nil && !d.OpenAt(at) {
 				return ErrIntakeClosed
 			}
 			if err != nil {
@@ -212,7 +209,7 @@ func (db *DB) AppendIntakeOpen(ctx context.Context, st *IntakeStatements, at tim
 		}
 		return tx.AppendIntake(ctx, st, rows)
 	})
-	if closed {
+	if errors.Is(err, ErrIntakeClosed) {
 		return nil, nil, ErrIntakeClosed
 	}
 	if err != nil {
