@@ -124,10 +124,11 @@ type Service struct {
 	stmts      *store.IntakeStatements
 	verdictMu  sync.Mutex
 	drawMu     sync.Mutex
-	openDraws  map[string]store.DrawRow // draws found open, by date (see commitOpen)
-	unfolded   atomic.Int64             // requests journaled by this process since the journal was last empty
-	verdicts   map[string]verdict       // eligibility, by household
-	owned      map[string]string        // the household each applicant asks for
+	openDraws  map[string]store.DrawRow      // draws found open, by date (see commitOpen)
+	unfolded   atomic.Int64                  // requests journaled by this process since the journal was last empty
+	verdicts   map[string]verdict            // eligibility, by household
+	owned      map[string]string             // the household each applicant asks for
+	households map[string]store.HouseholdRow // as last read, without their documents (see commitOpen)
 	stop       chan struct{}
 	wg         sync.WaitGroup
 

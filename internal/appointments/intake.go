@@ -34,6 +34,7 @@ type intakeItem struct {
 	zone      *time.Location
 	done      chan struct{}
 
+	version  int // of the household, as checked
 	id       string
 	replaced bool
 	at       time.Time
@@ -203,7 +204,11 @@ func (s *Service) writeBatch(ctx context.Context, tx *store.Tx, stmts *store.Int
 	var tr trail
 	asking, err := s.check(ctx, tx.Now, items,
 		func(named, owners []string) (map[string]store.IntakeHousehold, map[string][]store.IntakeHousehold, error) {
-			return tx.IntakeFacts(ctx, stmts, named, owners)
+			byID, byOwner, err := tx.IntakeFacts(ctx, stmts, named, owners)
+			if err == nil {
+				s.keepFacts(byID, byOwner)
+			}
+			return byID, byOwner, err
 		},
 		func(ids []string) (map[string]store.HouseholdRow, error) { return tx.HouseholdsByID(ctx, ids) })
 	if err != nil {
@@ -275,29 +280,49 @@ func journalRow(it *intakeItem) store.IntakeRow {
 }
 
 // commitOpen stores a batch without a transaction of the writer's own: it
-// reads the households, checks the requests, and stores those accepted with
-// AppendIntakeOpen, which checks that their draws are still open. On
-// PostgreSQL that is two round trips in all, where writeBatch's transaction
-// takes six. It applies only while every draw the batch asks for is known
-// open (see knowOpen); it reports false, having stored nothing, when one is
-// not, or when a statement failed: the batch then goes through writeBatch,
-// which creates draws, refuses requests for closed ones and retries. (Should
+// checks the requests against their households, as remembered (see
+// keepFacts) or else read, and stores those accepted with AppendIntakeOpen,
+// which checks that their draws are still open and their households still
+// as checked. On PostgreSQL that is one round trip, or two when a household
+// must be read, where writeBatch's transaction takes six. It applies only
+// while every draw the batch asks for is known open (see knowOpen); it
+// reports false, having stored nothing, when one is not, when a household
+// changed (it is then forgotten), or when a statement failed: the batch
+// then goes through writeBatch, which creates draws, reads the households,
+// refuses requests for closed draws and retries. (Should
 // the store have committed a batch whose answer was lost, writeBatch stores
 // each of its requests again as a replacement of itself, under the same
 // id.)
 func (s *Service) commitOpen(ctx context.Context, stmts *store.IntakeStatements, items []*intakeItem) bool {
 	now := s.DB.Now()
-	asking, err := s.check(ctx, now, items,
-		func(named, owners []string) (map[string]store.IntakeHousehold, map[string][]store.IntakeHousehold, error) {
-			return s.DB.IntakeFacts(ctx, stmts, named, owners)
-		},
-		func(ids []string) (rows map[string]store.HouseholdRow, err error) {
-			err = s.DB.View(ctx, func(tx *store.Tx) error {
-				rows, err = tx.HouseholdsByID(ctx, ids)
-				return err
-			})
-			return rows, err
+	remembered, reread := false, false
+	facts := func(named, owners []string) (map[string]store.IntakeHousehold, map[string][]store.IntakeHousehold, error) {
+		if !reread {
+			if byID, byOwner, ok := s.rememberedFacts(named, owners); ok {
+				remembered = true
+				return byID, byOwner, nil
+			}
+		}
+		byID, byOwner, err := s.DB.IntakeFacts(ctx, stmts, named, owners)
+		if err == nil {
+			s.keepFacts(byID, byOwner)
+		}
+		return byID, byOwner, err
+	}
+	read := func(ids []string) (rows map[string]store.HouseholdRow, err error) {
+		err = s.DB.View(ctx, func(tx *store.Tx) error {
+			rows, err = tx.HouseholdsByID(ctx, ids)
+			return err
 		})
+		return rows, err
+	}
+	asking, err := s.check(ctx, now, items, facts, read)
+	// A request is refused only on its household as read: the store checks
+	// the remembered households of those accepted, not of those refused.
+	if err == nil && remembered && len(asking) < len(items) {
+		reread = true
+		asking, err = s.check(ctx, now, items, facts, read)
+	}
 	if err != nil {
 		return false
 	}
@@ -308,14 +333,28 @@ func (s *Service) commitOpen(ctx context.Context, stmts *store.IntakeStatements,
 		}
 		dates[it.row.ServiceDate] = true
 	}
+	// Households just read need no second look.
 	journal := make([]store.IntakeRow, len(asking))
+	var checks []store.HouseholdCheck
+	if remembered && !reread {
+		checks = make([]store.HouseholdCheck, len(asking))
+	}
 	for i, it := range asking {
 		journal[i] = journalRow(it)
+		if checks != nil {
+			checks[i].Version = it.version
+			if it.household == "" {
+				checks[i].OnlyOf = owner(it.c)
+			}
+		}
 	}
-	ids, replaced, err := s.DB.AppendIntakeOpen(ctx, stmts, now, actionReplace, journal)
+	ids, replaced, err := s.DB.AppendIntakeOpen(ctx, stmts, now, actionReplace, journal, checks)
 	if err != nil {
-		if errors.Is(err, store.ErrIntakeClosed) {
+		switch {
+		case errors.Is(err, store.ErrIntakeClosed):
 			s.forgetOpen(dates)
+		case errors.Is(err, store.ErrIntakeStale):
+			s.forgetFacts(asking)
 		}
 		return false
 	}
@@ -371,11 +410,104 @@ func (s *Service) check(ctx context.Context, now time.Time, items []*intakeItem,
 			it.err = &senda.Error{Code: senda.CodeConflict, Key: "appointments.not_eligible", Args: map[string]any{"reasons": strings.Join(v.reasons, ", ")}}
 			continue
 		}
-		it.row.HouseholdID, it.row.Size, it.row.RegisteredAt = h.ID, h.Size, h.CreatedAt.Truncate(time.Second)
+		it.row.HouseholdID, it.row.Size, it.row.RegisteredAt, it.version = h.ID, h.Size, h.CreatedAt.Truncate(time.Second), h.Version
 		it.subject = subject(h.HouseholdRow)
 		asking = append(asking, it)
 	}
 	return asking, nil
+}
+
+// keepFacts remembers households as read (those that hold no live
+// appointment, without their documents), and each owner's only household,
+// so that commitOpen checks the next requests for them without reading
+// them: AppendIntakeOpen then checks that they did not change since.
+func (s *Service) keepFacts(byID map[string]store.IntakeHousehold, byOwner map[string][]store.IntakeHousehold) {
+	var hs []store.HouseholdRow
+	var held []string
+	owners := map[string]string{}
+	for _, h := range byID {
+		if h.Held {
+			held = append(held, h.ID)
+		} else {
+			hs = append(hs, h.HouseholdRow)
+		}
+	}
+	for own, list := range byOwner {
+		for _, h := range list {
+			if h.Held {
+				held = append(held, h.ID)
+			}
+		}
+		if len(list) == 1 && !list[0].Held {
+			hs = append(hs, list[0].HouseholdRow)
+			owners[own] = list[0].ID
+		}
+	}
+	s.keepHouseholds(hs, owners)
+	if len(held) > 0 {
+		s.verdictMu.Lock()
+		for _, id := range held {
+			delete(s.households, id)
+		}
+		s.verdictMu.Unlock()
+	}
+}
+
+// keepHouseholds remembers households, without their documents, and the
+// household each of owners asks for.
+func (s *Service) keepHouseholds(hs []store.HouseholdRow, owners map[string]string) {
+	s.verdictMu.Lock()
+	defer s.verdictMu.Unlock()
+	if s.households == nil || len(s.households)+len(hs) > maxVerdicts {
+		s.households = make(map[string]store.HouseholdRow)
+	}
+	for _, h := range hs {
+		h.Data = nil
+		s.households[h.ID] = h
+	}
+	if len(owners) > 0 && (s.owned == nil || len(s.owned)+len(owners) > maxVerdicts) {
+		s.owned = make(map[string]string)
+	}
+	for own, id := range owners {
+		s.owned[own] = id
+	}
+}
+
+// rememberedFacts answers as IntakeFacts would, from the households kept
+// (none of which held an appointment when read), provided that it holds
+// every household named and the only household of every owner.
+func (s *Service) rememberedFacts(named, owners []string) (byID map[string]store.IntakeHousehold, byOwner map[string][]store.IntakeHousehold, ok bool) {
+	s.verdictMu.Lock()
+	defer s.verdictMu.Unlock()
+	byID, byOwner = make(map[string]store.IntakeHousehold, len(named)), make(map[string][]store.IntakeHousehold, len(owners))
+	for _, id := range named {
+		h, ok := s.households[id]
+		if !ok {
+			return nil, nil, false
+		}
+		byID[id] = store.IntakeHousehold{HouseholdRow: h}
+	}
+	for _, own := range owners {
+		h, ok := s.households[s.owned[own]]
+		if !ok || h.OwnerAccount != own {
+			return nil, nil, false
+		}
+		byOwner[own] = []store.IntakeHousehold{{HouseholdRow: h}}
+	}
+	return byID, byOwner, true
+}
+
+// forgetFacts forgets the households of items, one of which changed since
+// it was read, and which household their owners ask for.
+func (s *Service) forgetFacts(items []*intakeItem) {
+	s.verdictMu.Lock()
+	defer s.verdictMu.Unlock()
+	for _, it := range items {
+		delete(s.households, it.row.HouseholdID)
+		if it.household == "" {
+			delete(s.owned, owner(it.c))
+		}
+	}
 }
 
 // knowOpen remembers a draw found open, for commitOpen.
@@ -523,6 +655,7 @@ func (s *Service) prepareVerdict(ctx context.Context, c Caller, id string, now t
 		owners = map[string]string{owner(c): h.ID}
 	}
 	s.keepVerdicts(map[string]verdict{h.ID: v}, owners)
+	s.keepHouseholds([]store.HouseholdRow{h}, nil)
 	return nil
 }
 

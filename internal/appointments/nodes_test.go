@@ -2,6 +2,7 @@ package appointments_test
 
 import (
 	"context"
+	"fmt"
 	"sync"
 	"testing"
 	"time"
@@ -178,6 +179,73 @@ func TestIntakeSeesADrawClosedByAnotherNode(t *testing.T) {
 			}
 			if l, _ := n1.svc.Requests(ctx, a.caller, ""); len(l) != 1 || l[0].ID != first.ID {
 				t.Fatalf("requests of the first household: %+v", l)
+			}
+		})
+	}
+}
+
+// A node's intake writer remembers the households it checked, so that it
+// stores the next requests for them in one statement; the store checks that
+// each is still as remembered. Changes made through another node show at
+// the next request: a new member, a second household of the same account,
+// an appointment held.
+func TestIntakeSeesAHouseholdChangedByAnotherNode(t *testing.T) {
+	for _, engine := range storetest.Engines {
+		t.Run(string(engine), func(t *testing.T) {
+			ctx := context.Background()
+			db1, db2 := twoNodes(t, engine)
+			clk := &clock{}
+			clk.Set(inWindow("2025-03-02", 1))
+			keys := seal.New()
+			n1 := newEnvKeys(t, db1, appointments.Default(), keys, clk)
+			n2 := newEnvKeys(t, db2, appointments.Default(), keys, clk)
+			n1.week("POE-SYS", slot("08:00", 5))
+			a := n1.newApplicant(2, "es")
+			only := func() (*appointments.Request, error) {
+				return n1.svc.Submit(ctx, a.caller, appointments.RequestInput{Preferences: []string{"POE-SYS"}})
+			}
+			for range 3 { // read, then remembered
+				if r, err := only(); err != nil || r.Size != 2 {
+					t.Fatalf("before: %+v, %v", r, err)
+				}
+			}
+			h, err := n2.hh.Get(ctx, a.caller, a.household)
+			if err != nil {
+				t.Fatal(err)
+			}
+			h.Members = family(t).Members[:3]
+			if _, err := n2.hh.Save(ctx, a.caller, h, ""); err != nil {
+				t.Fatal(err)
+			}
+			for range 2 {
+				if r, err := only(); err != nil || r.Size != 3 {
+					t.Fatalf("after a member joined: %+v, %v", r, err)
+				}
+			}
+			second := family(t)
+			second.Members, second.Language = second.Members[:1], "es"
+			if _, err := n2.hh.Save(ctx, a.caller, second, ""); err != nil {
+				t.Fatal(err)
+			}
+			if _, err := only(); fmt.Sprint(fieldKeys(err)) != "[body.household_id=appointments.household_required]" {
+				t.Fatalf("with a second household: %v", err)
+			}
+			for range 2 {
+				if r, err := n1.request(a, "POE-SYS"); err != nil || r.Size != 3 {
+					t.Fatalf("named: %+v, %v", r, err)
+				}
+			}
+			err = db2.Update(ctx, func(tx *store.Tx) error {
+				_, err := tx.InsertAppointment(ctx, store.AppointmentRow{ID: store.NewID(), Code: "HELD1", HouseholdID: a.household, RequestID: "R1",
+					DrawDate: "2025-02-28", Phase: "lottery", ServiceDate: "2025-03-01", Location: "POE-SYS", Start: clk.Now(), Size: 3,
+					Preferences: "POE-SYS", Status: "allocated", ConfirmBy: clk.Now().Add(time.Hour)})
+				return err
+			})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if _, err := n1.request(a, "POE-SYS"); !isKey(err, "appointments.has_appointment") {
+				t.Fatalf("holding an appointment: %v", err)
 			}
 		})
 	}

@@ -662,6 +662,7 @@ type IntakeStatements struct {
 	owned, household                           *sql.Stmt         // reader
 	journal                                    map[int]*sql.Stmt // writer: inserts of n journal rows
 	appendOpen                                 *sql.Stmt         // writer, PostgreSQL: intake_append
+	stillChecked                               *sql.Stmt         // writer, SQLite: AppendIntakeOpen's household checks
 }
 
 // PrepareIntake prepares the intake statements.
@@ -706,12 +707,25 @@ func (db *DB) PrepareIntake(ctx context.Context) (*IntakeStatements, error) {
 		chunks = []int{0}
 	}
 	if db.Dialect == Postgres {
-		s, err := db.w.PrepareContext(ctx, `SELECT out_id, out_replaced FROM intake_append($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18)`)
+		s, err := db.w.PrepareContext(ctx, `SELECT out_id, out_replaced FROM intake_append($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20)`)
 		if err != nil {
 			st.Close()
 			return nil, mapErr(err)
 		}
 		st.appendOpen = s
+	} else {
+		// How many of the households ($1: [[id, version, owner], ...]) are
+		// still as AppendIntakeOpen's checks say, as intake_append counts
+		// them on PostgreSQL.
+		s, err := db.w.PrepareContext(ctx, `SELECT count(*) FROM (SELECT json_extract(value, '$[0]') AS hh, json_extract(value, '$[1]') AS v,
+			json_extract(value, '$[2]') AS o FROM json_each($1)) c JOIN households h ON h.id = c.hh AND h.version = c.v
+		WHERE NOT `+heldCol+`
+			AND (c.o = '' OR (SELECT count(*) FROM households x WHERE x.owner_account = c.o) = 1)`)
+		if err != nil {
+			st.Close()
+			return nil, mapErr(err)
+		}
+		st.stillChecked = s
 	}
 	for _, n := range chunks {
 		s, err := db.w.PrepareContext(ctx, journalInsert(db.Dialect, n))
@@ -726,7 +740,7 @@ func (db *DB) PrepareIntake(ctx context.Context) (*IntakeStatements, error) {
 
 // Close releases the statements.
 func (st *IntakeStatements) Close() error {
-	for _, s := range append([]*sql.Stmt{st.upsert, st.draw, st.facts, st.ownersFacts, st.existing, st.owned, st.household, st.appendOpen}, slices.Collect(maps.Values(st.journal))...) {
+	for _, s := range append([]*sql.Stmt{st.upsert, st.draw, st.facts, st.ownersFacts, st.existing, st.owned, st.household, st.appendOpen, st.stillChecked}, slices.Collect(maps.Values(st.journal))...) {
 		if s != nil {
 			s.Close()
 		}

@@ -126,36 +126,61 @@ func journalArrays(rows []IntakeRow) []any {
 // of a date it was given is not open.
 var ErrIntakeClosed = errors.New("store: the draw of an intake date is not open")
 
+// ErrIntakeStale says that AppendIntakeOpen wrote nothing because a
+// household is no longer as the writer checked it.
+var ErrIntakeStale = errors.New("store: an intake household changed since it was checked")
+
+// HouseholdCheck is what the intake writer checked a request's household
+// against: the household's version and, when the request did not name it,
+// the account whose only household it is.
+type HouseholdCheck struct {
+	Version int
+	OnlyOf  string
+}
+
 // AppendIntakeOpen appends rows to the intake journal in a transaction of
 // its own, stamped at, provided that the draw of each of their dates is open
 // at that time (holding a share lock on it on PostgreSQL, so that a close
-// waits); otherwise it writes nothing and returns ErrIntakeClosed. Each row
-// takes the latest id of its household and date, if it has one (in the
-// journal, among the folded requests or in an earlier row of rows), and is
-// then a replacement, recorded with replaceAction; else it keeps its own. It
+// waits), else it writes nothing and returns ErrIntakeClosed; and, when
+// checks are given (one per row), provided that each row's household is
+// still as checks[i] says (at that version, and the only household of
+// OnlyOf when set) and holds no live appointment, else it writes nothing
+// and returns ErrIntakeStale. Each row takes the
+// latest id of its household and date, if it has one (in the journal, among
+// the folded requests or in an earlier row of rows), and is then a
+// replacement, recorded with replaceAction; else it keeps its own. It
 // returns each row's id and whether it replaced one, in order.
 //
-// On PostgreSQL it is one statement (intake_append, migration 00014), so
-// one round trip that commits on its own.
-func (db *DB) AppendIntakeOpen(ctx context.Context, st *IntakeStatements, at time.Time, replaceAction string, rows []IntakeRow) (ids []string, replaced []bool, err error) {
+// On PostgreSQL it is one statement (intake_append, migrations 00014 and
+// 00015), so one round trip that commits on its own.
+func (db *DB) AppendIntakeOpen(ctx context.Context, st *IntakeStatements, at time.Time, replaceAction string, rows []IntakeRow, checks []HouseholdCheck) (ids []string, replaced []bool, err error) {
 	if len(rows) == 0 {
 		return nil, nil, nil
 	}
+	if checks != nil && len(checks) != len(rows) {
+		return nil, nil, fmt.Errorf("store: %d household checks for %d intake rows", len(checks), len(rows))
+	}
 	ids, replaced = make([]string, 0, len(rows)), make([]bool, 0, len(rows))
 	if db.Dialect == Postgres {
+		versions, onlyOf := make([]int64, len(checks)), make([]string, len(checks))
+		for i, c := range checks {
+			versions[i], onlyOf[i] = int64(c.Version), c.OnlyOf
+		}
 		args := append([]any{Micros(at), slotLockClass, replaceAction}, journalArrays(rows)...)
-		rs, err := st.appendOpen.QueryContext(ctx, args...)
+		rs, err := st.appendOpen.QueryContext(ctx, append(args, versions, onlyOf)...)
 		if err != nil {
 			return nil, nil, mapErr(err)
 		}
 		defer rs.Close()
+		stale := false
 		for rs.Next() {
-			var id string
-			var again bool
+			var id sql.NullString
+			var again sql.NullBool
 			if err := rs.Scan(&id, &again); err != nil {
 				return nil, nil, err
 			}
-			ids, replaced = append(ids, id), append(replaced, again)
+			stale = stale || !id.Valid
+			ids, replaced = append(ids, id.String), append(replaced, again.Bool)
 		}
 		// Closing the rows reads to the end of the statement, past its
 		// commit.
@@ -165,14 +190,21 @@ func (db *DB) AppendIntakeOpen(ctx context.Context, st *IntakeStatements, at tim
 		if err := rs.Err(); err != nil {
 			return nil, nil, mapErr(err)
 		}
-		if len(ids) == 0 {
+		switch {
+		case len(ids) == 0:
 			return nil, nil, ErrIntakeClosed
-		}
-		if len(ids) != len(rows) {
+		case stale:
+			return nil, nil, ErrIntakeStale
+		case len(ids) != len(rows):
 			return nil, nil, fmt.Errorf("store: intake_append returned %d rows for %d", len(ids), len(rows))
 		}
 		return ids, replaced, nil
 	}
+	triples := make([][3]any, len(checks))
+	for i, c := range checks {
+		triples[i] = [3]any{rows[i].Request.HouseholdID, c.Version, c.OnlyOf}
+	}
+	checkArg, _ := json.Marshal(triples)
 	err = db.Update(ctx, func(tx *Tx) error {
 		tx.Now = at
 		slots := make([]RequestSlot, len(rows))
@@ -193,6 +225,15 @@ func (db *DB) AppendIntakeOpen(ctx context.Context, st *IntakeStatements, at tim
 				return err
 			}
 		}
+		if checks != nil {
+			var still int
+			if err := tx.StmtContext(ctx, st.stillChecked).QueryRowContext(ctx, string(checkArg)).Scan(&still); err != nil {
+				return err
+			}
+			if still != len(rows) {
+				return ErrIntakeStale
+			}
+		}
 		known, err := tx.LiveRequestIDs(ctx, st, slots)
 		if err != nil {
 			return err
@@ -209,8 +250,10 @@ func (db *DB) AppendIntakeOpen(ctx context.Context, st *IntakeStatements, at tim
 		}
 		return tx.AppendIntake(ctx, st, rows)
 	})
-	if errors.Is(err, ErrIntakeClosed) {
-		return nil, nil, ErrIntakeClosed
+	for _, sentinel := range []error{ErrIntakeClosed, ErrIntakeStale} {
+		if errors.Is(err, sentinel) {
+			return nil, nil, sentinel
+		}
 	}
 	if err != nil {
 		return nil, nil, err

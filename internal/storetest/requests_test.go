@@ -174,17 +174,32 @@ func TestIntakeJournal(t *testing.T) {
 // PostgreSQL, answers as the writer's transaction does: each row takes the
 // latest id of its household and date (in the journal, among the folded
 // requests, or earlier in the batch) and is then a replacement; and nothing
-// is written unless every date's draw is open at the time given.
+// is written unless every date's draw is open at the time given, and every
+// household still as the writer checked it.
 func TestAppendIntakeOpen(t *testing.T) {
 	ForEachEngine(t, func(t *testing.T, db *store.DB) {
 		ctx, st := context.Background(), prepareIntake(t, db)
 		opens := time.Date(2025, 3, 1, 17, 0, 0, 0, time.UTC)
 		closes := opens.Add(11 * time.Hour)
+		household := func(tx *store.Tx, id, owner string) error {
+			return tx.InsertHousehold(ctx, store.HouseholdRow{ID: id, Receipt: "R" + id, Place: "MX", OwnerAccount: owner, CreatedBy: "t", Status: "submitted", Size: 1, Data: []byte{1}})
+		}
 		err := db.Update(ctx, func(tx *store.Tx) error {
 			for _, date := range []string{"2025-03-02", "2025-03-03"} {
 				if _, err := tx.InsertDraw(ctx, store.DrawRow{ServiceDate: date, Commitment: "c", Seed: []byte("s"), OpensAt: opens, ClosesAt: closes, PriorityShareBP: 2500}); err != nil {
 					return err
 				}
+			}
+			if err := tx.CreateAccount(ctx, store.Account{ID: "o1", Kind: "applicant", Role: "applicant", Scope: "*"}); err != nil {
+				return err
+			}
+			for _, h := range []string{"h0", "h1", "h2", "h3", "h4", "h6"} {
+				if err := household(tx, h, ""); err != nil {
+					return err
+				}
+			}
+			if err := household(tx, "h5", "o1"); err != nil {
+				return err
 			}
 			_, _, err := tx.UpsertRequests(ctx, st, []store.RequestRow{requestRow("h0", "FOLDED", "POE-SYS")})
 			return err
@@ -197,30 +212,77 @@ func TestAppendIntakeOpen(t *testing.T) {
 			q.ServiceDate = date
 			return store.IntakeRow{Request: q, Action: "new", Subject: "s-" + household, ActorID: "acct", ActorRole: "applicant", ActorScope: "*"}
 		}
+		// Every household at version 1; h5 asked for as o1's only one.
+		checks := func(rows []store.IntakeRow) []store.HouseholdCheck {
+			out := make([]store.HouseholdCheck, len(rows))
+			for i, r := range rows {
+				out[i].Version = 1
+				if r.Request.HouseholdID == "h5" {
+					out[i].OnlyOf = "o1"
+				}
+			}
+			return out
+		}
+		appendOpen := func(at time.Time, rows ...store.IntakeRow) ([]string, []bool, error) {
+			return db.AppendIntakeOpen(ctx, st, at, "again", rows, checks(rows))
+		}
 		at := opens.Add(time.Hour)
-		ids, replaced, err := db.AppendIntakeOpen(ctx, st, at, "again", []store.IntakeRow{
-			row("h1", "2025-03-02", "A1"), row("h0", "2025-03-02", "A2"), row("h1", "2025-03-03", "A3"), row("h1", "2025-03-02", "A4"), row("h2", "2025-03-02", "A5")})
+		ids, replaced, err := appendOpen(at, row("h1", "2025-03-02", "A1"), row("h0", "2025-03-02", "A2"), row("h1", "2025-03-03", "A3"), row("h1", "2025-03-02", "A4"), row("h2", "2025-03-02", "A5"))
 		if err != nil {
 			t.Fatal(err)
 		}
 		if want := "[A1 FOLDED A3 A1 A5] [false true false true false]"; fmt.Sprint(ids, " ", replaced) != want {
 			t.Fatalf("first batch: %v %v, want %s", ids, replaced, want)
 		}
-		ids, replaced, err = db.AppendIntakeOpen(ctx, st, at.Add(time.Second), "again", []store.IntakeRow{row("h2", "2025-03-02", "B1"), row("h3", "2025-03-02", "B2")})
-		if want := "[A5 B2] [true false]"; err != nil || fmt.Sprint(ids, " ", replaced) != want {
+		ids, replaced, err = appendOpen(at.Add(time.Second), row("h2", "2025-03-02", "B1"), row("h3", "2025-03-02", "B2"), row("h5", "2025-03-02", "B3"))
+		if want := "[A5 B2 B3] [true false false]"; err != nil || fmt.Sprint(ids, " ", replaced) != want {
 			t.Fatalf("second batch: %v %v, %v; want %s", ids, replaced, err, want)
 		}
 		// Closed by time (before the opening, at the close), by status, or
 		// with no draw at all: nothing is written.
-		if _, _, err := db.AppendIntakeOpen(ctx, st, closes, "again", []store.IntakeRow{row("h4", "2025-03-02", "C1")}); err != store.ErrIntakeClosed {
+		if _, _, err := appendOpen(closes, row("h4", "2025-03-02", "C1")); err != store.ErrIntakeClosed {
 			t.Fatalf("at the close: %v", err)
 		}
-		if _, _, err := db.AppendIntakeOpen(ctx, st, opens.Add(-time.Microsecond), "again", []store.IntakeRow{row("h4", "2025-03-02", "C2")}); err != store.ErrIntakeClosed {
+		if _, _, err := appendOpen(opens.Add(-time.Microsecond), row("h4", "2025-03-02", "C2")); err != store.ErrIntakeClosed {
 			t.Fatalf("before the opening: %v", err)
 		}
-		if _, _, err := db.AppendIntakeOpen(ctx, st, at, "again", []store.IntakeRow{row("h4", "2025-03-02", "C3"), row("h4", "2025-03-09", "C4")}); err != store.ErrIntakeClosed {
+		if _, _, err := appendOpen(at, row("h4", "2025-03-02", "C3"), row("h4", "2025-03-09", "C4")); err != store.ErrIntakeClosed {
 			t.Fatalf("a date without a draw: %v", err)
 		}
+		// A household no longer as checked: nothing is written either.
+		err = db.Update(ctx, func(tx *store.Tx) error {
+			if err := tx.UpdateHousehold(ctx, store.HouseholdRow{ID: "h2", Place: "MX", Status: "submitted", Size: 2, Data: []byte{2}}, 1, "t"); err != nil {
+				return err
+			}
+			if _, err := tx.InsertAppointment(ctx, store.AppointmentRow{ID: "ap1", Code: "CODE1", HouseholdID: "h3", RequestID: "B2", DrawDate: "2025-02-28",
+				Phase: "lottery", ServiceDate: "2025-03-01", Location: "POE-SYS", Start: opens, Size: 1, Preferences: "POE-SYS", Status: "allocated", ConfirmBy: closes}); err != nil {
+				return err
+			}
+			return nil
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		for name, rows := range map[string][]store.IntakeRow{
+			"a household changed":                   {row("h4", "2025-03-02", "D1"), row("h2", "2025-03-02", "D2")},
+			"a household that holds an appointment": {row("h3", "2025-03-03", "D3"), row("h4", "2025-03-02", "D4")},
+			"a household that does not exist":       {row("h4", "2025-03-02", "D5"), row("h9", "2025-03-02", "D6")},
+		} {
+			if _, _, err := appendOpen(at, rows...); err != store.ErrIntakeStale {
+				t.Fatalf("%s: %v", name, err)
+			}
+		}
+		if _, _, err := db.AppendIntakeOpen(ctx, st, at, "again", []store.IntakeRow{row("h4", "2025-03-02", "D7")}, []store.HouseholdCheck{}); err == nil {
+			t.Fatal("rows without their checks were taken")
+		}
+		err = db.Update(ctx, func(tx *store.Tx) error { return household(tx, "h7", "o1") })
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, _, err := appendOpen(at, row("h5", "2025-03-03", "D8")); err != store.ErrIntakeStale {
+			t.Fatalf("an account's only household, no longer: %v", err)
+		}
+		// A closed draw is told first.
 		err = db.Update(ctx, func(tx *store.Tx) error {
 			_, err := tx.SetDrawStatus(ctx, "2025-03-03", "open", "closed", nil)
 			return err
@@ -228,8 +290,16 @@ func TestAppendIntakeOpen(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if _, _, err := db.AppendIntakeOpen(ctx, st, at, "again", []store.IntakeRow{row("h4", "2025-03-02", "C5"), row("h4", "2025-03-03", "C6")}); err != store.ErrIntakeClosed {
+		if _, _, err := appendOpen(at, row("h4", "2025-03-02", "C5"), row("h2", "2025-03-03", "C6")); err != store.ErrIntakeClosed {
 			t.Fatalf("a closed draw: %v", err)
+		}
+		// Checked against its new version, the changed household goes in;
+		// without checks (the writer has just read them), any household.
+		if ids, _, err := db.AppendIntakeOpen(ctx, st, at, "again", []store.IntakeRow{row("h2", "2025-03-02", "E1")}, []store.HouseholdCheck{{Version: 2}}); err != nil || ids[0] != "A5" {
+			t.Fatalf("checked again: %v, %v", ids, err)
+		}
+		if ids, _, err := db.AppendIntakeOpen(ctx, st, at, "again", []store.IntakeRow{row("h3", "2025-03-02", "E2")}, nil); err != nil || ids[0] != "B2" {
+			t.Fatalf("without checks: %v, %v", ids, err)
 		}
 		err = db.Update(ctx, func(tx *store.Tx) error {
 			rows, err := tx.TakeIntake(ctx, "", 100)
@@ -243,7 +313,7 @@ func TestAppendIntakeOpen(t *testing.T) {
 					return fmt.Errorf("row %s stamped %v", r.Request.ID, r.At)
 				}
 			}
-			if want := "[A1/new/s-h1 FOLDED/again/s-h0 A3/new/s-h1 A1/again/s-h1 A5/new/s-h2 A5/again/s-h2 B2/new/s-h3]"; fmt.Sprint(got) != want {
+			if want := "[A1/new/s-h1 FOLDED/again/s-h0 A3/new/s-h1 A1/again/s-h1 A5/new/s-h2 A5/again/s-h2 B2/new/s-h3 B3/new/s-h5 A5/again/s-h2 B2/again/s-h3]"; fmt.Sprint(got) != want {
 				return fmt.Errorf("journal %v, want %s", got, want)
 			}
 			return nil
