@@ -145,11 +145,11 @@ type HouseholdCheck struct {
 // checks are given (one per row), provided that each row's household is
 // still as checks[i] says (at that version, and the only household of
 // OnlyOf when set) and holds no live appointment, else it writes nothing
-// and returns ErrIntakeStale. Each row takes the
-// latest id of its household and date, if it has one (in the journal, among
-// the folded requests or in an earlier row of rows), and is then a
-// replacement, recorded with replaceAction; else it keeps its own. It
-// returns each row's id and whether it replaced one, in order.
+// and returns ErrIntakeStale. Each row takes the latest id of its household
+// and date, if it has one (in the journal, among the folded requests or in
+// an earlier row of rows), and is then a replacement, recorded with
+// replaceAction; else it keeps its own. It returns each row's id and
+// whether it replaced one, in order.
 //
 // On PostgreSQL it is one statement (intake_append, migrations 00014 and
 // 00015), so one round trip that commits on its own.
