@@ -116,6 +116,12 @@ type Service struct {
 	// Checks run when a household confirms; RegionCheck and LivenessCheck
 	// by default.
 	Checks []Check
+	// ObserveIntake, when set, is told of each batch the intake writer
+	// tried to store: how (IntakeRemembered, IntakeRead, IntakeTransaction),
+	// with what outcome (IntakeStored; or why one statement gave way to the
+	// writer's transaction: IntakeClosed, IntakeChanged, IntakeFailed), how
+	// many requests it held and how long it took.
+	ObserveIntake func(path, outcome string, requests int, d time.Duration)
 
 	cfg    Config
 	window window

@@ -103,6 +103,7 @@ func apiServer(b *testing.B, db *store.DB, keys *seal.Keyring, svc *appointments
 	srv := sendahttp.New(sendahttp.Config{DB: db, Log: log, Version: "bench"})
 	srv.Auth = auth.New(db, keys, jobs.NewOutbox(db, keys, jobs.DevSender{}, nil))
 	srv.RegisterAppointments(svc)
+	svc.ObserveIntake = srv.Metrics().ObserveIntake // as the server wires it
 	if extra != nil {
 		extra(srv)
 	}
@@ -252,6 +253,20 @@ func BenchmarkIntake(b *testing.B) {
 			defer svc.Close()
 			cookies, _, _ := seedHouseholds(b, db, keys, *intakeHouseholds)
 			api := apiServer(b, db, keys, svc, nil)
+			// Batches stored, how many requests they held, and how many
+			// went through one statement on remembered households.
+			var batches, batched, remembered atomic.Int64
+			observe := svc.ObserveIntake
+			svc.ObserveIntake = func(path, outcome string, n int, d time.Duration) {
+				observe(path, outcome, n, d)
+				if outcome == appointments.IntakeStored {
+					batches.Add(1)
+					batched.Add(int64(n))
+					if path == appointments.IntakeRemembered {
+						remembered.Add(1)
+					}
+				}
+			}
 			bare := bareServer(b)
 			bodies := make([][]byte, len(benchLocations))
 			for i := range bodies {
@@ -281,6 +296,9 @@ func BenchmarkIntake(b *testing.B) {
 			}
 			settle() // the warm-up's
 			fold = 0
+			batches.Store(0)
+			batched.Store(0)
+			remembered.Store(0)
 			for range b.N {
 				// In turns, so that the machine's drift (these machines
 				// are shared) weighs on both alike.
@@ -312,6 +330,10 @@ func BenchmarkIntake(b *testing.B) {
 			b.ReportMetric(float64(senda.errors), "errors")
 			b.ReportMetric(float64(stored), "stored-requests")
 			b.ReportMetric(fold.Seconds(), "fold-s")
+			if n := batches.Load(); n > 0 {
+				b.ReportMetric(float64(batched.Load())/float64(n), "batch-requests")
+				b.ReportMetric(float64(remembered.Load())/float64(n), "remembered-share")
+			}
 		})
 	}
 }

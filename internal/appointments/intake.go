@@ -177,11 +177,11 @@ func (s *Service) commitBatch(batch []*intakeItem) {
 		return
 	}
 	if err == nil {
-		err = s.DB.Update(ctx, func(tx *store.Tx) error { return s.writeBatch(ctx, tx, stmts, live) })
+		err = s.writeInTransaction(ctx, stmts, live)
 	}
 	if err != nil && len(live) > 1 && stmts != nil {
 		for _, it := range live {
-			if err := s.DB.Update(ctx, func(tx *store.Tx) error { return s.writeBatch(ctx, tx, stmts, []*intakeItem{it}) }); err != nil {
+			if err := s.writeInTransaction(ctx, stmts, []*intakeItem{it}); err != nil {
 				it.err = err
 			}
 			close(it.done)
@@ -194,6 +194,19 @@ func (s *Service) commitBatch(batch []*intakeItem) {
 		}
 		close(it.done)
 	}
+}
+
+// writeInTransaction stores items with writeBatch in a transaction of its
+// own.
+func (s *Service) writeInTransaction(ctx context.Context, stmts *store.IntakeStatements, items []*intakeItem) error {
+	start := time.Now()
+	err := s.DB.Update(ctx, func(tx *store.Tx) error { return s.writeBatch(ctx, tx, stmts, items) })
+	outcome := IntakeStored
+	if err != nil {
+		outcome = IntakeFailed
+	}
+	s.observe(IntakeTransaction, outcome, len(items), start)
+	return err
 }
 
 // writeBatch checks the requests of a batch against their households and
@@ -262,6 +275,34 @@ func (s *Service) writeBatch(ctx context.Context, tx *store.Tx, stmts *store.Int
 	return tr.flush(ctx, tx)
 }
 
+// How the intake writer stored a batch, and with what outcome (see
+// Service.ObserveIntake).
+const (
+	// IntakeRemembered: one statement, on households remembered.
+	IntakeRemembered = "remembered"
+	// IntakeRead: the households read, then one statement.
+	IntakeRead = "read"
+	// IntakeTransaction: the writer's own transaction.
+	IntakeTransaction = "transaction"
+
+	// IntakeStored: stored (requests refused for reasons of their own
+	// included).
+	IntakeStored = "stored"
+	// IntakeClosed: a draw was not open after all.
+	IntakeClosed = "closed"
+	// IntakeChanged: a household changed since it was remembered.
+	IntakeChanged = "changed"
+	// IntakeFailed: a statement failed.
+	IntakeFailed = "failed"
+)
+
+// observe tells ObserveIntake of a batch begun at start.
+func (s *Service) observe(path, outcome string, requests int, start time.Time) {
+	if s.ObserveIntake != nil {
+		s.ObserveIntake(path, outcome, requests, time.Since(start))
+	}
+}
+
 // Actions of the audit entries of requests.
 const (
 	actionRequest = "appointment.request"
@@ -294,7 +335,7 @@ func journalRow(it *intakeItem) store.IntakeRow {
 // each of its requests again as a replacement of itself, under the same
 // id.)
 func (s *Service) commitOpen(ctx context.Context, stmts *store.IntakeStatements, items []*intakeItem) bool {
-	now := s.DB.Now()
+	now, start := s.DB.Now(), time.Now()
 	remembered, reread := false, false
 	facts := func(named, owners []string) (map[string]store.IntakeHousehold, map[string][]store.IntakeHousehold, error) {
 		if !reread {
@@ -323,7 +364,12 @@ func (s *Service) commitOpen(ctx context.Context, stmts *store.IntakeStatements,
 		reread = true
 		asking, err = s.check(ctx, now, items, facts, read)
 	}
+	path := IntakeRead
+	if remembered && !reread {
+		path = IntakeRemembered
+	}
 	if err != nil {
+		s.observe(path, IntakeFailed, len(items), start)
 		return false
 	}
 	dates := map[string]bool{}
@@ -336,7 +382,7 @@ func (s *Service) commitOpen(ctx context.Context, stmts *store.IntakeStatements,
 	// Households just read need no second look.
 	journal := make([]store.IntakeRow, len(asking))
 	var checks []store.HouseholdCheck
-	if remembered && !reread {
+	if path == IntakeRemembered {
 		checks = make([]store.HouseholdCheck, len(asking))
 	}
 	for i, it := range asking {
@@ -350,12 +396,16 @@ func (s *Service) commitOpen(ctx context.Context, stmts *store.IntakeStatements,
 	}
 	ids, replaced, err := s.DB.AppendIntakeOpen(ctx, stmts, now, actionReplace, journal, checks)
 	if err != nil {
+		outcome := IntakeFailed
 		switch {
 		case errors.Is(err, store.ErrIntakeClosed):
 			s.forgetOpen(dates)
+			outcome = IntakeClosed
 		case errors.Is(err, store.ErrIntakeStale):
 			s.forgetFacts(asking)
+			outcome = IntakeChanged
 		}
+		s.observe(path, outcome, len(items), start)
 		return false
 	}
 	for i, it := range asking {
@@ -363,6 +413,7 @@ func (s *Service) commitOpen(ctx context.Context, stmts *store.IntakeStatements,
 		it.id, it.at = ids[i], now
 	}
 	s.unfolded.Add(int64(len(journal)))
+	s.observe(path, IntakeStored, len(items), start)
 	for _, it := range items {
 		close(it.done)
 	}

@@ -200,6 +200,13 @@ func TestIntakeSeesAHouseholdChangedByAnotherNode(t *testing.T) {
 			n1 := newEnvKeys(t, db1, appointments.Default(), keys, clk)
 			n2 := newEnvKeys(t, db2, appointments.Default(), keys, clk)
 			n1.week("POE-SYS", slot("08:00", 5))
+			var mu sync.Mutex
+			var batches []string
+			n1.svc.ObserveIntake = func(path, outcome string, _ int, _ time.Duration) {
+				mu.Lock()
+				defer mu.Unlock()
+				batches = append(batches, path+"/"+outcome)
+			}
 			a := n1.newApplicant(2, "es")
 			only := func() (*appointments.Request, error) {
 				return n1.svc.Submit(ctx, a.caller, appointments.RequestInput{Preferences: []string{"POE-SYS"}})
@@ -246,6 +253,18 @@ func TestIntakeSeesAHouseholdChangedByAnotherNode(t *testing.T) {
 			}
 			if _, err := n1.request(a, "POE-SYS"); !isKey(err, "appointments.has_appointment") {
 				t.Fatalf("holding an appointment: %v", err)
+			}
+			// Each change costs one statement that writes nothing, then the
+			// writer's transaction; otherwise one statement per batch.
+			mu.Lock()
+			defer mu.Unlock()
+			want := []string{"transaction/stored", "remembered/stored", "remembered/stored", // before
+				"remembered/changed", "transaction/stored", "remembered/stored", // a member joined
+				"remembered/changed", "transaction/stored", // a second household
+				"read/stored", "remembered/stored", // named
+				"remembered/changed", "transaction/stored"} // an appointment held
+			if fmt.Sprint(batches) != fmt.Sprint(want) {
+				t.Errorf("batches\n%v, want\n%v", batches, want)
 			}
 		})
 	}

@@ -22,6 +22,7 @@ func (app *App) wireAppointments(cfg config.Config, log *slog.Logger) error {
 	}
 	svc.Log = log
 	svc.ActsFor = app.Auth.ActsFor
+	svc.ObserveIntake = app.HTTP.Metrics().ObserveIntake
 	app.Appointments = svc
 	app.HTTP.RegisterAppointments(svc)
 	app.HTTP.Retention = append(app.HTTP.Retention, svc.Retention)

@@ -191,6 +191,10 @@ func TestAppointmentJourneyThroughAPI(t *testing.T) {
 			if len(mine) != 1 || mine[0].ID != req.ID {
 				t.Fatalf("my requests: %+v", mine)
 			}
+			// The intake writer's batches show in the metrics.
+			if w := app.Do("GET", "/metrics", "", nil); w.Code != 200 || !strings.Contains(w.Body.String(), `senda_intake_batches_total{outcome="stored",path="transaction"}`) {
+				t.Fatalf("metrics lack the intake batches: %d\n%.3000s", w.Code, w.Body)
+			}
 
 			// The public record before the close: the commitment only.
 			w := app.Do("GET", "/api/v1/draws/"+day, "", nil)

@@ -18,6 +18,10 @@ type Metrics struct {
 	latency  *prometheus.HistogramVec
 	jobRuns  *prometheus.CounterVec
 	jobTime  *prometheus.HistogramVec
+
+	intakeBatches  *prometheus.CounterVec
+	intakeRequests *prometheus.HistogramVec
+	intakeTime     *prometheus.HistogramVec
 }
 
 // NewMetrics registers the request, database pool, job and process metrics.
@@ -28,7 +32,14 @@ func NewMetrics(db *store.DB) *Metrics {
 		Buckets: []float64{.0005, .001, .0025, .005, .01, .025, .05, .1, .25, .5, 1, 2.5, 5}}, []string{"route", "method"})
 	m.jobRuns = prometheus.NewCounterVec(prometheus.CounterOpts{Name: "senda_job_runs_total", Help: "Job runs by kind and outcome."}, []string{"kind", "outcome"})
 	m.jobTime = prometheus.NewHistogramVec(prometheus.HistogramOpts{Name: "senda_job_duration_seconds", Help: "Job run time by kind."}, []string{"kind"})
-	m.Registry.MustRegister(m.requests, m.latency, m.jobRuns, m.jobTime,
+	m.intakeBatches = prometheus.NewCounterVec(prometheus.CounterOpts{Name: "senda_intake_batches_total",
+		Help: "Batches of appointment requests the intake writer tried to store, by path (remembered, read, transaction) and outcome (stored; closed, changed or failed when one statement gave way to the writer's transaction)."},
+		[]string{"path", "outcome"})
+	m.intakeRequests = prometheus.NewHistogramVec(prometheus.HistogramOpts{Name: "senda_intake_batch_requests", Help: "Appointment requests per intake batch, by path.",
+		Buckets: prometheus.ExponentialBuckets(1, 2, 10)}, []string{"path"})
+	m.intakeTime = prometheus.NewHistogramVec(prometheus.HistogramOpts{Name: "senda_intake_batch_duration_seconds", Help: "Time to store an intake batch, commit included, by path.",
+		Buckets: []float64{.00025, .0005, .001, .0025, .005, .01, .025, .05, .1, .25, .5, 1}}, []string{"path"})
+	m.Registry.MustRegister(m.requests, m.latency, m.jobRuns, m.jobTime, m.intakeBatches, m.intakeRequests, m.intakeTime,
 		collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	if db != nil {
 		m.Registry.MustRegister(collectors.NewDBStatsCollector(db.Writer(), "write"))
@@ -49,6 +60,14 @@ func (m *Metrics) observe(route, method string, status int, d time.Duration) {
 func (m *Metrics) ObserveJob(kind, outcome string, d time.Duration) {
 	m.jobRuns.WithLabelValues(kind, outcome).Inc()
 	m.jobTime.WithLabelValues(kind).Observe(d.Seconds())
+}
+
+// ObserveIntake records one intake batch; give it to
+// appointments.Service.ObserveIntake.
+func (m *Metrics) ObserveIntake(path, outcome string, requests int, d time.Duration) {
+	m.intakeBatches.WithLabelValues(path, outcome).Inc()
+	m.intakeRequests.WithLabelValues(path).Observe(float64(requests))
+	m.intakeTime.WithLabelValues(path).Observe(d.Seconds())
 }
 
 type jobGauge struct {
