@@ -217,11 +217,7 @@ func (s *Service) writeBatch(ctx context.Context, tx *store.Tx, stmts *store.Int
 	var tr trail
 	asking, err := s.check(ctx, tx.Now, items,
 		func(named, owners []string) (map[string]store.IntakeHousehold, map[string][]store.IntakeHousehold, error) {
-			byID, byOwner, err := tx.IntakeFacts(ctx, stmts, named, owners)
-			if err == nil {
-				s.keepFacts(byID, byOwner)
-			}
-			return byID, byOwner, err
+			return s.kept(tx.IntakeFacts(ctx, stmts, named, owners))
 		},
 		func(ids []string) (map[string]store.HouseholdRow, error) { return tx.HouseholdsByID(ctx, ids) })
 	if err != nil {
@@ -330,10 +326,9 @@ func journalRow(it *intakeItem) store.IntakeRow {
 // reports false, having stored nothing, when one is not, when a household
 // changed (it is then forgotten), or when a statement failed: the batch
 // then goes through writeBatch, which creates draws, reads the households,
-// refuses requests for closed draws and retries. (Should
-// the store have committed a batch whose answer was lost, writeBatch stores
-// each of its requests again as a replacement of itself, under the same
-// id.)
+// refuses requests for closed draws and retries. (Should the store have
+// committed a batch whose answer was lost, writeBatch stores each of its
+// requests again as a replacement of itself, under the same id.)
 func (s *Service) commitOpen(ctx context.Context, stmts *store.IntakeStatements, items []*intakeItem) bool {
 	now, start := s.DB.Now(), time.Now()
 	remembered, reread := false, false
@@ -344,11 +339,7 @@ func (s *Service) commitOpen(ctx context.Context, stmts *store.IntakeStatements,
 				return byID, byOwner, nil
 			}
 		}
-		byID, byOwner, err := s.DB.IntakeFacts(ctx, stmts, named, owners)
-		if err == nil {
-			s.keepFacts(byID, byOwner)
-		}
-		return byID, byOwner, err
+		return s.kept(s.DB.IntakeFacts(ctx, stmts, named, owners))
 	}
 	read := func(ids []string) (rows map[string]store.HouseholdRow, err error) {
 		err = s.DB.View(ctx, func(tx *store.Tx) error {
@@ -468,10 +459,20 @@ func (s *Service) check(ctx context.Context, now time.Time, items []*intakeItem,
 	return asking, nil
 }
 
+// kept remembers the households just read (see keepFacts) and passes them
+// on.
+func (s *Service) kept(byID map[string]store.IntakeHousehold, byOwner map[string][]store.IntakeHousehold, err error) (map[string]store.IntakeHousehold, map[string][]store.IntakeHousehold, error) {
+	if err == nil {
+		s.keepFacts(byID, byOwner)
+	}
+	return byID, byOwner, err
+}
+
 // keepFacts remembers households as read (those that hold no live
-// appointment, without their documents), and each owner's only household,
-// so that commitOpen checks the next requests for them without reading
-// them: AppendIntakeOpen then checks that they did not change since.
+// appointment, without their documents; one that does is forgotten), and
+// each owner's only household, so that commitOpen checks the next requests
+// for them without reading them: AppendIntakeOpen then checks that they did
+// not change since.
 func (s *Service) keepFacts(byID map[string]store.IntakeHousehold, byOwner map[string][]store.IntakeHousehold) {
 	var hs []store.HouseholdRow
 	var held []string
@@ -494,21 +495,17 @@ func (s *Service) keepFacts(byID map[string]store.IntakeHousehold, byOwner map[s
 			owners[own] = list[0].ID
 		}
 	}
-	s.keepHouseholds(hs, owners)
-	if len(held) > 0 {
-		s.verdictMu.Lock()
-		for _, id := range held {
-			delete(s.households, id)
-		}
-		s.verdictMu.Unlock()
-	}
+	s.keepHouseholds(hs, owners, held)
 }
 
 // keepHouseholds remembers households, without their documents, and the
-// household each of owners asks for.
-func (s *Service) keepHouseholds(hs []store.HouseholdRow, owners map[string]string) {
+// household each of owners asks for; it forgets the households drop.
+func (s *Service) keepHouseholds(hs []store.HouseholdRow, owners map[string]string, drop []string) {
 	s.verdictMu.Lock()
 	defer s.verdictMu.Unlock()
+	for _, id := range drop {
+		delete(s.households, id)
+	}
 	if s.households == nil || len(s.households)+len(hs) > maxVerdicts {
 		s.households = make(map[string]store.HouseholdRow)
 	}
@@ -706,7 +703,7 @@ func (s *Service) prepareVerdict(ctx context.Context, c Caller, id string, now t
 		owners = map[string]string{owner(c): h.ID}
 	}
 	s.keepVerdicts(map[string]verdict{h.ID: v}, owners)
-	s.keepHouseholds([]store.HouseholdRow{h}, nil)
+	s.keepHouseholds([]store.HouseholdRow{h}, nil, nil)
 	return nil
 }
 
